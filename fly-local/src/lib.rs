@@ -1,0 +1,1 @@
+//! Local Fly Machines API (not built yet).

@@ -1,0 +1,1 @@
+//! Typed async client for the Fly Machines API (not built yet).
