@@ -1,0 +1,111 @@
+//! Command line: `crd`, `plan`, `up` (and, with the Kubernetes backend, `run`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Run OpenClaw gateways on Fly.io (or the embedded fly-local) from
+/// `OpenClaw` resources, and keep them healthy.
+#[derive(Debug, Parser)]
+#[command(name = "openclaw-operator", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the OpenClaw CustomResourceDefinition (YAML).
+    Crd,
+    /// Show the Fly API calls `up` would make for these resources, without
+    /// making any write.
+    Plan(PlanArgs),
+    /// Reconcile resources from files/directories (GitOps), re-reading them
+    /// on change; runs an embedded fly-local when FLY_API_TOKEN is unset.
+    Up(UpArgs),
+}
+
+/// Where resources are read from.
+#[derive(Debug, Args, Clone)]
+pub struct SourceArgs {
+    /// A YAML file (one or more `---` documents) or a directory of them
+    /// (`*.yaml`, `*.yml`, `*.json`, recursively). Repeatable.
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE|DIR",
+        required = true
+    )]
+    pub paths: Vec<PathBuf>,
+}
+
+/// How to reach the Fly Machines API.
+#[derive(Debug, Args, Clone)]
+pub struct FlyArgs {
+    /// Fly API token. Without it, an embedded fly-local is used.
+    #[arg(long, env = "FLY_API_TOKEN", hide_env_values = true)]
+    pub fly_api_token: Option<String>,
+    /// Machines API base URL (a fly-local URL, or Fly's internal `http://_api.internal:4280`).
+    #[arg(
+        long,
+        env = "FLY_API_BASE_URL",
+        default_value = "https://api.machines.dev"
+    )]
+    pub fly_api_url: String,
+}
+
+/// `plan` arguments.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Resources to plan.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Fly API access (reads only).
+    #[command(flatten)]
+    pub fly: FlyArgs,
+    /// The fly-local data directory to plan against when FLY_API_TOKEN is unset.
+    #[arg(long, value_name = "DIR")]
+    pub fly_local_data: Option<PathBuf>,
+}
+
+/// `up` arguments.
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Resources to reconcile.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Fly API access.
+    #[command(flatten)]
+    pub fly: FlyArgs,
+    /// Data directory of the embedded fly-local (default:
+    /// `$XDG_STATE_HOME/openclaw-operator/fly-local`, i.e. `~/.local/state/…`).
+    #[arg(long, value_name = "DIR")]
+    pub fly_local_data: Option<PathBuf>,
+    /// Run embedded fly-local machines without processes (scale tests).
+    #[arg(long)]
+    pub simulate: bool,
+    /// How often every resource is re-read from Fly to heal drift.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub resync: Duration,
+    /// Reconciles running at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Address of the `/metrics`, `/healthz` and `/status` server.
+    #[arg(long, default_value = "127.0.0.1:9464")]
+    pub metrics_addr: SocketAddr,
+    /// On Ctrl-C, delete every resource (honouring its deletionPolicy) before exiting.
+    #[arg(long)]
+    pub down: bool,
+    /// Print log lines instead of the live status table.
+    #[arg(long)]
+    pub no_table: bool,
+}
+
+/// Parses `60s`, `5m`, `500ms`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (use e.g. 60s, 5m, 500ms)"))
+}

@@ -1,0 +1,14 @@
+//! `openclaw-operator`: reconciles `OpenClaw` resources into healthy, hardened
+//! OpenClaw gateways on Fly.io Machines (or the embedded fly-local).
+//!
+//! The reconcile is a pipeline of named stages, each in its own module:
+//! dereference (resolve secrets) → validate → build (pure) → diff → apply
+//! (the only side effects) → status. Front ends (`up`, `plan`, and later the
+//! cluster `run`) feed resources in; backends turn them into platform objects.
+
+pub mod cli;
+pub mod crd;
+pub mod dereference;
+pub mod resource;
+pub mod secrets;
+pub mod validate;

@@ -1,0 +1,123 @@
+//! Whole-spec validation: the cases the issue lists, through the public entry.
+
+use super::*;
+use crate::crd::{GatewayAuth, OpenClawSpec, SecretEnv, SecretSource, VmSpec};
+use crate::dereference::dereference;
+use crate::secrets::LocalSecretResolver;
+
+fn key() -> ResourceKey {
+    ResourceKey::new("default", "my-openclaw")
+}
+
+fn with_token(mut spec: OpenClawSpec) -> OpenClawSpec {
+    spec.gateway.auth = GatewayAuth {
+        token: Some(SecretSource::File("token".into())),
+        ..Default::default()
+    };
+    spec
+}
+
+fn run(spec: &OpenClawSpec) -> Result<ValidOpenClaw, SpecErrors> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("token"), "s3cret\n").unwrap();
+    let deref = dereference(spec, &LocalSecretResolver, Some(dir.path()));
+    validate(&key(), spec, deref)
+}
+
+fn parse(yaml: &str) -> OpenClawSpec {
+    serde_saphyr::from_str(yaml).unwrap()
+}
+
+#[test]
+fn defaults_plus_a_token_are_valid() {
+    let v = run(&with_token(parse("{}"))).unwrap();
+    let Target::Fly(fly) = &v.target else {
+        panic!("fly is the default platform")
+    };
+    assert_eq!(fly.app, "my-openclaw");
+    assert_eq!(fly.guest.memory_mb, 256);
+    assert_eq!(v.runtime, Runtime::Rust);
+    assert_eq!(v.gateway.port, 3000);
+    assert_eq!(v.secrets[TOKEN_ENV].expose(), "s3cret");
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let spec = parse(
+        r#"
+image: ghcr.io/openclaw/openclaw:2026.9.6
+fly: { region: paris, vm: { memoryMb: 512 } }
+gateway: { port: 0 }
+secrets: [ { name: "bad-name", env: X }, { name: OPENCLAW_GATEWAY_TOKEN, env: Y } ]
+"#,
+    );
+    let err = run(&spec).unwrap_err();
+    let text = err.to_string();
+    for needle in [
+        "spec.fly.region",
+        "spec.fly.vm.memoryMb: 512 MB is below the 1024 MB floor of the Node gateway image",
+        "spec.gateway.port: 0 is not a TCP port",
+        "spec.gateway.auth.token: bind lan",
+        "spec.secrets[0].name",
+        "spec.secrets[1].name: OPENCLAW_GATEWAY_TOKEN is set from spec.gateway.auth",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in {text}");
+    }
+    assert_eq!(err.reason(), "InvalidSpec");
+}
+
+#[test]
+fn an_unreadable_secret_is_not_an_invalid_spec() {
+    let mut spec = with_token(parse("{}"));
+    spec.secrets.push(SecretEnv {
+        name: "ANTHROPIC_API_KEY".into(),
+        source: SecretSource::Env("OPENCLAW_TEST_NEVER_SET_ANTHROPIC".into()),
+    });
+    let err = run(&spec).unwrap_err();
+    assert_eq!(err.reason(), "SecretUnavailable");
+    assert_eq!(err.0[0].path, "spec.secrets[0].env");
+}
+
+#[test]
+fn the_node_image_is_detected_and_gets_node_defaults() {
+    assert_eq!(
+        detect_runtime("registry.fly.io/openclaw-rs:latest"),
+        Runtime::Rust
+    );
+    assert_eq!(detect_runtime("openclaw-rs@sha256:abc"), Runtime::Rust);
+    assert_eq!(
+        detect_runtime("ghcr.io/openclaw/openclaw:2026.9.6"),
+        Runtime::Node
+    );
+    let mut spec = with_token(parse("image: ghcr.io/openclaw/openclaw:latest"));
+    let v = run(&spec).unwrap();
+    let Target::Fly(fly) = &v.target else {
+        panic!()
+    };
+    assert_eq!(fly.guest.memory_mb, 2048);
+    spec.runtime = Some(Runtime::Rust);
+    spec.fly.vm = VmSpec {
+        memory_mb: Some(256),
+        ..Default::default()
+    };
+    assert!(
+        run(&spec).is_ok(),
+        "an explicit runtime overrides detection"
+    );
+}
+
+#[test]
+fn bad_names() {
+    let spec = with_token(parse(
+        "fly: { app: Not_An_App, org: 'My Org', volume: { name: data-vol, sizeGb: 0 } }",
+    ));
+    let text = run(&spec).unwrap_err().to_string();
+    for needle in [
+        "spec.fly.app",
+        "spec.fly.org",
+        "spec.fly.volume.name",
+        "spec.fly.volume.sizeGb",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in {text}");
+    }
+}
