@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::crd::{OpenClawSpec, SecretSource};
-use crate::secrets::{SecretResolver, SecretValue};
+use crate::resource::ResourceKey;
+use crate::secrets::{ResolveContext, SecretResolver, SecretValue};
 use crate::validate::{FieldError, PASSWORD_ENV, ProblemKind, TOKEN_ENV};
 
 /// Secret values by environment variable name, and what could not be read.
@@ -23,6 +24,7 @@ pub struct Dereferenced {
 /// Reads the gateway token/password and every `spec.secrets` entry.
 /// `base_dir` anchors relative `file:` sources (the declaring file's directory).
 pub fn dereference(
+    key: &ResourceKey,
     spec: &OpenClawSpec,
     resolver: &dyn SecretResolver,
     base_dir: Option<&Path>,
@@ -53,7 +55,12 @@ pub fn dereference(
                 .map(|(i, s)| (format!("spec.secrets[{i}]"), s.name.clone(), &s.source)),
         );
     for (path, env, source) in slots {
-        match resolver.resolve(source, base_dir) {
+        let ctx = ResolveContext {
+            key,
+            env_name: &env,
+            base_dir,
+        };
+        match resolver.resolve(source, &ctx) {
             Ok(v) => {
                 out.values.insert(env, v);
             }
@@ -73,5 +80,6 @@ fn source_key(s: &SecretSource) -> &'static str {
         SecretSource::SecretKeyRef(_) => "secretKeyRef",
         SecretSource::Env(_) => "env",
         SecretSource::File(_) => "file",
+        SecretSource::Generate(_) => "generate",
     }
 }

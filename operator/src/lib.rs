@@ -6,9 +6,14 @@
 //! (the only side effects) → status. Front ends (`up`, `plan`, and later the
 //! cluster `run`) feed resources in; backends turn them into platform objects.
 
+pub mod board;
 pub mod cli;
 pub mod crd;
 pub mod dereference;
+pub mod metrics;
+pub mod report;
 pub mod resource;
 pub mod secrets;
+pub mod server;
+pub mod source;
 pub mod validate;

@@ -8,7 +8,7 @@ mod secret_source;
 mod spec;
 mod status;
 
-pub use secret_source::{SecretEnv, SecretKeySelector, SecretSource};
+pub use secret_source::{GenerateSpec, SecretEnv, SecretKeySelector, SecretSource};
 pub use spec::{
     AuthMode, Bind, CpuKind, DEFAULT_IMAGE, DeletionPolicy, Exposure, FlySpec, GatewayAuth,
     GatewaySpec, KubernetesSpec, OpenClaw, OpenClawSpec, Platform, Runtime, VmSpec, VolumeSpec,

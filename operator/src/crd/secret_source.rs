@@ -23,7 +23,16 @@ pub enum SecretSource {
     /// path is relative to the file that declares the resource. One trailing
     /// newline is stripped, as `echo secret > file` adds one.
     File(String),
+    /// A random value the operator generates once and keeps: in the
+    /// operator's state directory (directory source) or in a Secret it owns
+    /// (cluster source). The way to run without preparing a token first.
+    Generate(GenerateSpec),
 }
+
+/// How to generate a secret (no options yet; a mapping so options can come).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GenerateSpec {}
 
 /// A key of a Kubernetes Secret, in the namespace of the `OpenClaw` resource.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -61,25 +70,30 @@ pub struct SecretEnvFields {
     env: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    generate: Option<GenerateSpec>,
 }
 
 impl TryFrom<SecretEnvFields> for SecretEnv {
     type Error = String;
 
     fn try_from(f: SecretEnvFields) -> Result<Self, Self::Error> {
-        let source = match (f.secret_key_ref, f.env, f.file) {
-            (Some(r), None, None) => SecretSource::SecretKeyRef(r),
-            (None, Some(e), None) => SecretSource::Env(e),
-            (None, None, Some(p)) => SecretSource::File(p),
-            (None, None, None) => {
+        let mut sources = Vec::with_capacity(1);
+        sources.extend(f.secret_key_ref.map(SecretSource::SecretKeyRef));
+        sources.extend(f.env.map(SecretSource::Env));
+        sources.extend(f.file.map(SecretSource::File));
+        sources.extend(f.generate.map(SecretSource::Generate));
+        let source = match sources.len() {
+            1 => sources.remove(0),
+            0 => {
                 return Err(format!(
-                    "secret {} has no source; give one of secretKeyRef, env, file",
+                    "secret {} has no source; give one of secretKeyRef, env, file, generate",
                     f.name
                 ));
             }
             _ => {
                 return Err(format!(
-                    "secret {} names several sources; give exactly one of secretKeyRef, env, file",
+                    "secret {} names several sources; give exactly one of secretKeyRef, env, file, generate",
                     f.name
                 ));
             }
@@ -101,6 +115,7 @@ impl From<SecretEnv> for SecretEnvFields {
             SecretSource::SecretKeyRef(r) => f.secret_key_ref = Some(r),
             SecretSource::Env(e) => f.env = Some(e),
             SecretSource::File(p) => f.file = Some(p),
+            SecretSource::Generate(g) => f.generate = Some(g),
         }
         f
     }
@@ -158,6 +173,7 @@ impl std::fmt::Display for SecretSource {
             SecretSource::SecretKeyRef(s) => write!(f, "Secret {}/{}", s.name, s.key),
             SecretSource::Env(name) => write!(f, "environment variable {name}"),
             SecretSource::File(path) => write!(f, "file {path}"),
+            SecretSource::Generate(_) => f.write_str("a generated value"),
         }
     }
 }

@@ -4,5 +4,5 @@
 mod resolve;
 mod value;
 
-pub use resolve::{LocalSecretResolver, ResolveError, SecretResolver};
+pub use resolve::{LocalSecretResolver, ResolveContext, ResolveError, SecretResolver};
 pub use value::{SecretValue, digest_hex};

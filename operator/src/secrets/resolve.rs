@@ -1,8 +1,10 @@
-//! The dereference stage: turning [`SecretSource`]s into values.
+//! The dereference stage's reader: turning [`SecretSource`]s into values.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::crd::SecretSource;
+use crate::resource::ResourceKey;
 
 use super::SecretValue;
 
@@ -21,6 +23,14 @@ pub enum ResolveError {
         /// The OS error, without any content.
         reason: String,
     },
+    /// A generated secret could not be stored.
+    #[error("cannot store the generated secret in {path}: {reason}")]
+    GeneratedUnwritable {
+        /// Where it would be stored.
+        path: String,
+        /// The OS error.
+        reason: String,
+    },
     /// The secret resolved to an empty value.
     #[error("{0} is empty; a secret must have a value")]
     Empty(String),
@@ -29,34 +39,96 @@ pub enum ResolveError {
     Unsupported(String),
 }
 
+/// What a resolver may need besides the source itself.
+#[derive(Clone, Copy, Debug)]
+pub struct ResolveContext<'a> {
+    /// The resource the secret belongs to.
+    pub key: &'a ResourceKey,
+    /// The variable the value becomes (e.g. `OPENCLAW_GATEWAY_TOKEN`).
+    pub env_name: &'a str,
+    /// Directory of the declaring file, for relative `file:` paths.
+    pub base_dir: Option<&'a Path>,
+}
+
 /// Reads secret values. One implementation per front end: the directory
 /// source reads env and files; the cluster source reads Kubernetes Secrets.
 pub trait SecretResolver: Send + Sync {
-    /// Reads one secret. `base_dir` is the directory of the file that declared
-    /// the resource, for relative `file:` paths.
+    /// Reads one secret.
     fn resolve(
         &self,
         source: &SecretSource,
-        base_dir: Option<&Path>,
+        ctx: &ResolveContext<'_>,
     ) -> Result<SecretValue, ResolveError>;
 }
 
-/// The directory source's resolver: the operator's environment and files.
+/// The directory source's resolver: the operator's environment, files, and
+/// generated values kept under `generated_dir/<namespace>/<name>/<VAR>` (mode 0600).
 #[derive(Debug, Default, Clone)]
-pub struct LocalSecretResolver;
+pub struct LocalSecretResolver {
+    /// Where generated secrets are kept; `None` refuses `generate`.
+    pub generated_dir: Option<PathBuf>,
+}
+
+impl LocalSecretResolver {
+    /// A resolver keeping generated secrets under `dir`.
+    pub fn with_generated_dir(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            generated_dir: Some(dir.into()),
+        }
+    }
+
+    /// Where the generated value of `env_name` for `key` is kept.
+    pub fn generated_path(&self, key: &ResourceKey, env_name: &str) -> Option<PathBuf> {
+        self.generated_dir
+            .as_ref()
+            .map(|d| d.join(&key.namespace).join(&key.name).join(env_name))
+    }
+
+    fn generated(&self, ctx: &ResolveContext<'_>) -> Result<String, ResolveError> {
+        let Some(path) = self.generated_path(ctx.key, ctx.env_name) else {
+            return Err(ResolveError::Unsupported(
+                "generate needs a state directory, which this command does not have".into(),
+            ));
+        };
+        if let Ok(existing) = std::fs::read_to_string(&path)
+            && !existing.trim().is_empty()
+        {
+            return Ok(existing.trim().to_owned());
+        }
+        let unwritable = |e: std::io::Error| ResolveError::GeneratedUnwritable {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let value = hex::encode(rand::random::<[u8; 32]>());
+        std::fs::create_dir_all(path.parent().expect("has a parent")).map_err(unwritable)?;
+        let mut f = create_private(&path).map_err(unwritable)?;
+        f.write_all(value.as_bytes()).map_err(unwritable)?;
+        Ok(value)
+    }
+}
+
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+}
 
 impl SecretResolver for LocalSecretResolver {
     fn resolve(
         &self,
         source: &SecretSource,
-        base_dir: Option<&Path>,
+        ctx: &ResolveContext<'_>,
     ) -> Result<SecretValue, ResolveError> {
         let value = match source {
             SecretSource::Env(name) => {
                 std::env::var(name).map_err(|_| ResolveError::EnvMissing(name.clone()))?
             }
             SecretSource::File(path) => {
-                let full = resolve_path(path, base_dir);
+                let full = resolve_path(path, ctx.base_dir);
                 let mut text =
                     std::fs::read_to_string(&full).map_err(|e| ResolveError::FileUnreadable {
                         path: full.display().to_string(),
@@ -70,10 +142,11 @@ impl SecretResolver for LocalSecretResolver {
                 }
                 text
             }
+            SecretSource::Generate(_) => self.generated(ctx)?,
             SecretSource::SecretKeyRef(sel) => {
                 return Err(ResolveError::Unsupported(format!(
                     "secretKeyRef {}/{} needs a Kubernetes cluster (`openclaw-operator run`); \
-                     in a directory source use `env: NAME` or `file: PATH`",
+                     in a directory source use `env: NAME`, `file: PATH` or `generate: {{}}`",
                     sel.name, sel.key
                 )));
             }
@@ -96,34 +169,48 @@ fn resolve_path(path: &str, base_dir: Option<&Path>) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crd::SecretKeySelector;
+    use crate::crd::{GenerateSpec, SecretKeySelector};
+
+    fn ctx<'a>(key: &'a ResourceKey, base: Option<&'a Path>) -> ResolveContext<'a> {
+        ResolveContext {
+            key,
+            env_name: "OPENCLAW_GATEWAY_TOKEN",
+            base_dir: base,
+        }
+    }
 
     #[test]
     fn file_relative_to_declaring_dir_and_trailing_newline_stripped() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("tok"), "abc\n").unwrap();
-        let v = LocalSecretResolver
-            .resolve(&SecretSource::File("tok".into()), Some(dir.path()))
+        let key = ResourceKey::new("default", "a");
+        let v = LocalSecretResolver::default()
+            .resolve(
+                &SecretSource::File("tok".into()),
+                &ctx(&key, Some(dir.path())),
+            )
             .unwrap();
         assert_eq!(v.expose(), "abc");
     }
 
     #[test]
     fn missing_sources_name_the_fix() {
-        let err = LocalSecretResolver
+        let key = ResourceKey::new("default", "a");
+        let r = LocalSecretResolver::default();
+        let err = r
             .resolve(
                 &SecretSource::Env("OPENCLAW_TEST_SURELY_UNSET_VAR".into()),
-                None,
+                &ctx(&key, None),
             )
             .unwrap_err();
         assert!(err.to_string().contains("export it"), "{err}");
-        let err = LocalSecretResolver
+        let err = r
             .resolve(
                 &SecretSource::SecretKeyRef(SecretKeySelector {
                     name: "s".into(),
                     key: "k".into(),
                 }),
-                None,
+                &ctx(&key, None),
             )
             .unwrap_err();
         assert!(err.to_string().contains("env: NAME"), "{err}");
@@ -133,9 +220,32 @@ mod tests {
     fn empty_file_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("tok"), "\n").unwrap();
-        let err = LocalSecretResolver
-            .resolve(&SecretSource::File("tok".into()), Some(dir.path()))
+        let key = ResourceKey::new("default", "a");
+        let err = LocalSecretResolver::default()
+            .resolve(
+                &SecretSource::File("tok".into()),
+                &ctx(&key, Some(dir.path())),
+            )
             .unwrap_err();
         assert!(matches!(err, ResolveError::Empty(_)));
+    }
+
+    #[test]
+    fn generated_values_are_stable_private_and_per_resource() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let r = LocalSecretResolver::with_generated_dir(dir.path());
+        let gen_ = SecretSource::Generate(GenerateSpec {});
+        let (a, b) = (
+            ResourceKey::new("default", "a"),
+            ResourceKey::new("default", "b"),
+        );
+        let first = r.resolve(&gen_, &ctx(&a, None)).unwrap();
+        assert_eq!(first.expose().len(), 64);
+        assert_eq!(r.resolve(&gen_, &ctx(&a, None)).unwrap(), first, "stable");
+        assert_ne!(r.resolve(&gen_, &ctx(&b, None)).unwrap(), first);
+        let path = r.generated_path(&a, "OPENCLAW_GATEWAY_TOKEN").unwrap();
+        let mode = std::fs::metadata(path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 }

@@ -20,7 +20,12 @@ fn with_token(mut spec: OpenClawSpec) -> OpenClawSpec {
 fn run(spec: &OpenClawSpec) -> Result<ValidOpenClaw, SpecErrors> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("token"), "s3cret\n").unwrap();
-    let deref = dereference(spec, &LocalSecretResolver, Some(dir.path()));
+    let deref = dereference(
+        &key(),
+        spec,
+        &LocalSecretResolver::default(),
+        Some(dir.path()),
+    );
     validate(&key(), spec, deref)
 }
 
