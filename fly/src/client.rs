@@ -20,6 +20,7 @@ use crate::error::{ApiError, Error, message_and_code, parse_retry_after};
 use crate::ips::Ips;
 use crate::machines::Machines;
 use crate::observe::{CallRecord, Observer};
+use crate::orgs::Org;
 use crate::retry::RetryPolicy;
 use crate::route::Route;
 use crate::secrets::Secrets;
@@ -249,6 +250,11 @@ impl Client {
     /// IP assignment calls of app `app`.
     pub fn ips(&self, app: impl Into<String>) -> Ips {
         Ips::new(self.clone(), app.into())
+    }
+
+    /// Organisation-wide calls of org `slug`.
+    pub fn org(&self, slug: impl Into<String>) -> Org {
+        Org::new(self.clone(), slug.into())
     }
 
     /// Sends `request` (with retries as its route allows) and returns the

@@ -120,6 +120,8 @@ macro_rules! route {
     };
 }
 
+// One route per line: the table is meant to be read (and reviewed) as a table.
+#[rustfmt::skip]
 impl Route {
     route!(APPS_LIST, GET, "/v1/apps", Safe);
     route!(APPS_CREATE, POST, "/v1/apps", Never);
@@ -128,203 +130,52 @@ impl Route {
 
     route!(MACHINES_LIST, GET, "/v1/apps/{app_name}/machines", Safe);
     route!(MACHINES_CREATE, POST, "/v1/apps/{app_name}/machines", Never);
-    route!(
-        MACHINE_GET,
-        GET,
-        "/v1/apps/{app_name}/machines/{machine_id}",
-        Safe
-    );
-    route!(
-        MACHINE_UPDATE,
-        POST,
-        "/v1/apps/{app_name}/machines/{machine_id}",
-        Never
-    );
-    route!(
-        MACHINE_DESTROY,
-        DELETE,
-        "/v1/apps/{app_name}/machines/{machine_id}",
-        Safe
-    );
-    route!(
-        MACHINE_START,
-        POST,
-        "/v1/apps/{app_name}/machines/{machine_id}/start",
-        Safe
-    );
-    route!(
-        MACHINE_STOP,
-        POST,
-        "/v1/apps/{app_name}/machines/{machine_id}/stop",
-        Safe
-    );
-    route!(
-        MACHINE_RESTART,
-        POST,
-        "/v1/apps/{app_name}/machines/{machine_id}/restart",
-        Safe
-    );
-    route!(
-        MACHINE_SIGNAL,
-        POST,
-        "/v1/apps/{app_name}/machines/{machine_id}/signal",
-        Safe
-    );
-    route!(
-        MACHINE_SUSPEND,
-        POST,
-        "/v1/apps/{app_name}/machines/{machine_id}/suspend",
-        Safe
-    );
-    route!(
-        MACHINE_CORDON,
-        POST,
-        "/v1/apps/{app_name}/machines/{machine_id}/cordon",
-        Safe
-    );
-    route!(
-        MACHINE_UNCORDON,
-        POST,
-        "/v1/apps/{app_name}/machines/{machine_id}/uncordon",
-        Safe
-    );
-    route!(
-        MACHINE_WAIT,
-        GET,
-        "/v1/apps/{app_name}/machines/{machine_id}/wait",
-        Safe
-    );
-    route!(
-        MACHINE_EXEC,
-        POST,
-        "/v1/apps/{app_name}/machines/{machine_id}/exec",
-        Never
-    );
-    route!(
-        MACHINE_EVENTS,
-        GET,
-        "/v1/apps/{app_name}/machines/{machine_id}/events",
-        Safe
-    );
-    route!(
-        MACHINE_VERSIONS,
-        GET,
-        "/v1/apps/{app_name}/machines/{machine_id}/versions",
-        Safe
-    );
+    route!(MACHINE_GET, GET, "/v1/apps/{app_name}/machines/{machine_id}", Safe);
+    route!(MACHINE_UPDATE, POST, "/v1/apps/{app_name}/machines/{machine_id}", Never);
+    route!(MACHINE_DESTROY, DELETE, "/v1/apps/{app_name}/machines/{machine_id}", Safe);
+    route!(MACHINE_START, POST, "/v1/apps/{app_name}/machines/{machine_id}/start", Safe);
+    route!(MACHINE_STOP, POST, "/v1/apps/{app_name}/machines/{machine_id}/stop", Safe);
+    route!(MACHINE_RESTART, POST, "/v1/apps/{app_name}/machines/{machine_id}/restart", Safe);
+    route!(MACHINE_SIGNAL, POST, "/v1/apps/{app_name}/machines/{machine_id}/signal", Safe);
+    route!(MACHINE_SUSPEND, POST, "/v1/apps/{app_name}/machines/{machine_id}/suspend", Safe);
+    route!(MACHINE_CORDON, POST, "/v1/apps/{app_name}/machines/{machine_id}/cordon", Safe);
+    route!(MACHINE_UNCORDON, POST, "/v1/apps/{app_name}/machines/{machine_id}/uncordon", Safe);
+    route!(MACHINE_WAIT, GET, "/v1/apps/{app_name}/machines/{machine_id}/wait", Safe);
+    route!(MACHINE_EXEC, POST, "/v1/apps/{app_name}/machines/{machine_id}/exec", Never);
+    route!(MACHINE_EVENTS, GET, "/v1/apps/{app_name}/machines/{machine_id}/events", Safe);
+    route!(MACHINE_VERSIONS, GET, "/v1/apps/{app_name}/machines/{machine_id}/versions", Safe);
 
-    route!(
-        LEASE_GET,
-        GET,
-        "/v1/apps/{app_name}/machines/{machine_id}/lease",
-        Safe
-    );
-    route!(
-        LEASE_ACQUIRE,
-        POST,
-        "/v1/apps/{app_name}/machines/{machine_id}/lease",
-        Never
-    );
-    route!(
-        LEASE_REFRESH,
-        POST,
-        "/v1/apps/{app_name}/machines/{machine_id}/lease",
-        Safe
-    );
-    route!(
-        LEASE_RELEASE,
-        DELETE,
-        "/v1/apps/{app_name}/machines/{machine_id}/lease",
-        Safe
-    );
+    route!(LEASE_GET, GET, "/v1/apps/{app_name}/machines/{machine_id}/lease", Safe);
+    route!(LEASE_ACQUIRE, POST, "/v1/apps/{app_name}/machines/{machine_id}/lease", Never);
+    route!(LEASE_REFRESH, POST, "/v1/apps/{app_name}/machines/{machine_id}/lease", Safe);
+    route!(LEASE_RELEASE, DELETE, "/v1/apps/{app_name}/machines/{machine_id}/lease", Safe);
 
-    route!(
-        METADATA_GET,
-        GET,
-        "/v1/apps/{app_name}/machines/{machine_id}/metadata",
-        Safe
-    );
-    route!(
-        METADATA_UPDATE,
-        PATCH,
-        "/v1/apps/{app_name}/machines/{machine_id}/metadata",
-        Safe
-    );
-    route!(
-        METADATA_SET,
-        POST,
-        "/v1/apps/{app_name}/machines/{machine_id}/metadata/{key}",
-        Safe
-    );
-    route!(
-        METADATA_DELETE,
-        DELETE,
-        "/v1/apps/{app_name}/machines/{machine_id}/metadata/{key}",
-        Safe
-    );
+    route!(METADATA_GET, GET, "/v1/apps/{app_name}/machines/{machine_id}/metadata", Safe);
+    route!(METADATA_UPDATE, PATCH, "/v1/apps/{app_name}/machines/{machine_id}/metadata", Safe);
+    route!(METADATA_SET, POST, "/v1/apps/{app_name}/machines/{machine_id}/metadata/{key}", Safe);
+    route!(METADATA_DELETE, DELETE, "/v1/apps/{app_name}/machines/{machine_id}/metadata/{key}", Safe);
 
     route!(VOLUMES_LIST, GET, "/v1/apps/{app_name}/volumes", Safe);
     route!(VOLUMES_CREATE, POST, "/v1/apps/{app_name}/volumes", Never);
-    route!(
-        VOLUME_GET,
-        GET,
-        "/v1/apps/{app_name}/volumes/{volume_id}",
-        Safe
-    );
-    route!(
-        VOLUME_UPDATE,
-        PUT,
-        "/v1/apps/{app_name}/volumes/{volume_id}",
-        Safe
-    );
-    route!(
-        VOLUME_DELETE,
-        DELETE,
-        "/v1/apps/{app_name}/volumes/{volume_id}",
-        Safe
-    );
-    route!(
-        VOLUME_EXTEND,
-        PUT,
-        "/v1/apps/{app_name}/volumes/{volume_id}/extend",
-        Safe
-    );
+    route!(VOLUME_GET, GET, "/v1/apps/{app_name}/volumes/{volume_id}", Safe);
+    route!(VOLUME_UPDATE, PUT, "/v1/apps/{app_name}/volumes/{volume_id}", Safe);
+    route!(VOLUME_DELETE, DELETE, "/v1/apps/{app_name}/volumes/{volume_id}", Safe);
+    route!(VOLUME_EXTEND, PUT, "/v1/apps/{app_name}/volumes/{volume_id}/extend", Safe);
 
     route!(SECRETS_LIST, GET, "/v1/apps/{app_name}/secrets", Safe);
     route!(SECRETS_UPDATE, POST, "/v1/apps/{app_name}/secrets", Safe);
-    route!(
-        SECRET_GET,
-        GET,
-        "/v1/apps/{app_name}/secrets/{secret_name}",
-        Safe
-    );
-    route!(
-        SECRET_SET,
-        POST,
-        "/v1/apps/{app_name}/secrets/{secret_name}",
-        Safe
-    );
-    route!(
-        SECRET_DELETE,
-        DELETE,
-        "/v1/apps/{app_name}/secrets/{secret_name}",
-        Safe
-    );
+    route!(SECRET_GET, GET, "/v1/apps/{app_name}/secrets/{secret_name}", Safe);
+    route!(SECRET_SET, POST, "/v1/apps/{app_name}/secrets/{secret_name}", Safe);
+    route!(SECRET_DELETE, DELETE, "/v1/apps/{app_name}/secrets/{secret_name}", Safe);
 
     route!(IPS_LIST, GET, "/v1/apps/{app_name}/ip_assignments", Safe);
-    route!(
-        IPS_ALLOCATE,
-        POST,
-        "/v1/apps/{app_name}/ip_assignments",
-        Never
-    );
-    route!(
-        IP_RELEASE,
-        DELETE,
-        "/v1/apps/{app_name}/ip_assignments/{ip}",
-        Safe
-    );
+    route!(IPS_ALLOCATE, POST, "/v1/apps/{app_name}/ip_assignments", Never);
+    route!(IP_RELEASE, DELETE, "/v1/apps/{app_name}/ip_assignments/{ip}", Safe);
 
+    route!(ORG_MACHINES_LIST, GET, "/v1/orgs/{org_slug}/machines", Safe);
+}
+
+impl Route {
     /// Builds the URL of this route under `base` with `params` filling the
     /// template's placeholders in order (each percent-encoded as one path
     /// segment, so a metadata key like `openclaw.ai/owner` stays one segment).

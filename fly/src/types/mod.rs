@@ -21,6 +21,7 @@ mod lease;
 mod machine;
 mod machine_request;
 mod mount;
+mod org;
 mod process;
 mod restart;
 mod secret;
@@ -50,6 +51,8 @@ pub use machine_request::{
     CreateMachine, ListMachines, MachineVersion, StartResponse, UpdateMachine,
 };
 pub use mount::MachineMount;
+pub(crate) use org::OrgMachinesPage;
+pub use org::{ListOrgMachines, OrgMachine, OrgMachineConfig};
 pub use process::{MachineInit, MachineProcess, MachineSecret};
 pub use restart::{MachineRestart, RestartPolicy};
 pub use secret::{AppSecret, SecretsWrite};

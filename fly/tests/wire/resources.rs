@@ -256,3 +256,56 @@ async fn ips_allocate_list_and_release() {
         ("DELETE", "/v1/apps/a/ip_assignments/fdaa:0:18:a7b:0:1::2")
     );
 }
+
+#[tokio::test]
+async fn org_machines_follow_the_cursor_through_short_and_empty_pages() {
+    let machine = |id: &str| json!({"id": id, "app_name": "a", "name": id, "state": "started", "region": "iad", "version": "01H", "config": {"image": "img", "metadata": {"k": "v"}}});
+    let server = Scripted::start([
+        Reply::json(
+            200,
+            json!({"machines": [machine("m1"), machine("m2")], "next_cursor": "c1"}),
+        ),
+        Reply::json(200, json!({"machines": [], "next_cursor": "c2"})),
+        Reply::json(200, json!({"machines": [machine("m3")], "next_cursor": ""})),
+    ])
+    .await;
+    let filter = fly_machines::ListOrgMachines {
+        page_size: Some(2),
+        ..Default::default()
+    };
+    let all = server
+        .client()
+        .org("personal")
+        .machines(&filter)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = all.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["m1", "m2", "m3"]);
+    assert_eq!(all[0].config.as_ref().unwrap().metadata["k"], "v");
+    let queries: Vec<Option<String>> = server.seen().into_iter().map(|s| s.query).collect();
+    assert_eq!(
+        queries,
+        [
+            Some("limit=2".into()),
+            Some("limit=2&cursor=c1".into()),
+            Some("limit=2&cursor=c2".into())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_org_cursor_that_does_not_advance_stops_with_an_error() {
+    let server = Scripted::always(Reply::json(
+        200,
+        json!({"machines": [], "next_cursor": "same"}),
+    ))
+    .await;
+    let error = server
+        .client()
+        .org("personal")
+        .machines(&Default::default())
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("did not advance"), "{error}");
+    assert_eq!(server.seen().len(), 2);
+}
