@@ -64,9 +64,12 @@ impl Machines {
                 // 408: the server's wait expired; ask again.
                 Err(error @ Error::Timeout { .. }) => last_error = Some(error),
                 Err(error) if error.is_transient() => {
+                    // Retries are exhausted for this request; pause (as long as a
+                    // 429 asks, if it does) and wait again while time remains.
+                    let pause = error.retry_after().unwrap_or(REWAIT_PAUSE);
                     last_error = Some(error);
                     tokio::time::sleep(
-                        REWAIT_PAUSE.min(deadline.saturating_duration_since(Instant::now())),
+                        pause.min(deadline.saturating_duration_since(Instant::now())),
                     )
                     .await;
                 }

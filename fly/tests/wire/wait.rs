@@ -144,3 +144,23 @@ async fn a_bad_state_answer_is_returned_at_once() {
     assert!(matches!(error, Error::Invalid(_)));
     assert_eq!(server.seen().len(), 1);
 }
+
+#[tokio::test]
+async fn wait_outlasts_a_burst_of_503s_while_time_remains() {
+    let mut replies: Vec<Reply> = (0..4).map(|_| Reply::text(503, "unavailable")).collect();
+    replies.push(Reply::json(200, json!({"ok": true, "state": "started"})));
+    let server = Scripted::start(replies).await;
+    let target = WaitFor::state(WaitState::Started, Duration::from_secs(30));
+    let reached = server
+        .client()
+        .machines("a")
+        .wait(ID, &target)
+        .await
+        .unwrap();
+    assert_eq!(reached.state, MachineState::Started);
+    assert_eq!(
+        server.seen().len(),
+        5,
+        "4 failed attempts (1 + 3 retries), then a new wait"
+    );
+}
