@@ -57,7 +57,7 @@ impl Apps {
     /// Deletes app `name` and everything in it. `force` also deletes running
     /// machines.
     pub async fn delete(&self, name: &str, force: bool) -> Result<(), Error> {
-        let mut request = Request::new(Route::APP_DELETE, &[name]);
+        let mut request = Request::new(Route::APP_DELETE, &[name]).gone_is_done();
         if force {
             request = request.query("force", "true");
         }

@@ -268,7 +268,7 @@ impl Client {
             let number = attempts.fetch_add(1, Ordering::Relaxed) + 1;
             self.attempt(&request, &url, number).await
         };
-        attempt
+        let result = attempt
             .retry(policy.backoff())
             .sleep(tokio::time::sleep)
             .when(|error| RetryPolicy::should_retry(class, error))
@@ -276,7 +276,26 @@ impl Client {
             .notify(|error, delay| {
                 tracing::debug!(route = request.route.label, %error, delay_ms = delay.as_millis() as u64, "retrying Fly API call");
             })
-            .await
+            .await;
+        match result {
+            // A delete whose earlier attempt failed in transit may well have
+            // been applied: finding nothing on the retry means it is done.
+            Err(Error::NotFound(api))
+                if request.gone_is_done && attempts.load(Ordering::Relaxed) > 1 =>
+            {
+                tracing::debug!(
+                    route = api.route,
+                    "retried delete found the resource gone; an earlier attempt applied it"
+                );
+                Ok(Response {
+                    route: api.route,
+                    status: api.status,
+                    request_id: api.request_id,
+                    body: Bytes::new(),
+                })
+            }
+            other => other,
+        }
     }
 
     /// Sends `request` and decodes the JSON body.
@@ -413,6 +432,7 @@ pub(crate) struct Request<'a> {
     body: Option<Bytes>,
     nonce: Option<&'a str>,
     timeout: Option<Duration>,
+    gone_is_done: bool,
 }
 
 impl<'a> Request<'a> {
@@ -426,6 +446,7 @@ impl<'a> Request<'a> {
             body: None,
             nonce: None,
             timeout: None,
+            gone_is_done: false,
         }
     }
 
@@ -456,6 +477,13 @@ impl<'a> Request<'a> {
     /// Sends the lease nonce.
     pub(crate) fn nonce(mut self, nonce: &'a str) -> Self {
         self.nonce = Some(nonce);
+        self
+    }
+
+    /// For deletes: a 404 on a retry (after an attempt that may have been
+    /// applied) counts as success.
+    pub(crate) fn gone_is_done(mut self) -> Self {
+        self.gone_is_done = true;
         self
     }
 

@@ -42,7 +42,7 @@ impl Ips {
     /// Releases address `ip`.
     pub async fn release(&self, ip: &str) -> Result<(), Error> {
         self.client
-            .unit(Request::new(Route::IP_RELEASE, &[&self.app, ip]))
+            .unit(Request::new(Route::IP_RELEASE, &[&self.app, ip]).gone_is_done())
             .await
     }
 }

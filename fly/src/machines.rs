@@ -127,8 +127,9 @@ impl Machines {
     /// the API refuses a running machine.
     pub async fn destroy(&self, lease: Lease, force: bool) -> Result<(), Error> {
         let id = self.leased(&lease)?;
-        let mut request =
-            Request::new(Route::MACHINE_DESTROY, &[&self.app, id]).nonce(lease.nonce());
+        let mut request = Request::new(Route::MACHINE_DESTROY, &[&self.app, id])
+            .nonce(lease.nonce())
+            .gone_is_done();
         if force {
             request = request.query("force", "true");
         }

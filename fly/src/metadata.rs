@@ -33,7 +33,7 @@ impl Machines {
     /// Removes one metadata key.
     pub async fn delete_metadata(&self, id: &str, key: &str) -> Result<(), Error> {
         self.client
-            .unit(Request::new(Route::METADATA_DELETE, &[&self.app, id, key]))
+            .unit(Request::new(Route::METADATA_DELETE, &[&self.app, id, key]).gone_is_done())
             .await
     }
 

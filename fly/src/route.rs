@@ -25,6 +25,9 @@
 //! and, with `current_version`, fails), and exec (the command runs twice).
 //! Those are retried only when the failure proves nothing happened: a 429
 //! from the rate limiter, or a connection that was never established.
+//!
+//! A retried delete of a machine, app, secret, IP or metadata key that
+//! answers 404 succeeds: the attempt that failed in transit was applied.
 
 use url::Url;
 

@@ -78,7 +78,7 @@ impl Secrets {
     pub async fn unset(&self, name: &str) -> Result<Option<u64>, Error> {
         let response = self
             .client
-            .send(Request::new(Route::SECRET_DELETE, &[&self.app, name]))
+            .send(Request::new(Route::SECRET_DELETE, &[&self.app, name]).gone_is_done())
             .await?;
         if response.is_empty() {
             return Ok(None);

@@ -230,3 +230,34 @@ async fn a_slow_answer_is_a_timeout_naming_the_route() {
     );
     hold.abort();
 }
+
+#[tokio::test]
+async fn a_retried_delete_that_finds_nothing_has_succeeded() {
+    // The first attempt was applied but its answer was lost (503).
+    let server = Scripted::start([
+        Reply::text(503, "unavailable"),
+        Reply::json(404, json!({"error": "ip not found"})),
+    ])
+    .await;
+    server
+        .client()
+        .ips("a")
+        .release("fdaa:0:1::3")
+        .await
+        .unwrap();
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[tokio::test]
+async fn a_first_delete_that_finds_nothing_is_not_found() {
+    let server = Scripted::start([Reply::json(404, json!({"error": "ip not found"}))]).await;
+    assert!(
+        server
+            .client()
+            .ips("a")
+            .release("fdaa:0:1::3")
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+}
