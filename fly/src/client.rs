@@ -308,6 +308,8 @@ impl Client {
         self.send(request).await.map(drop)
     }
 
+    /// One HTTP attempt: send, read the whole answer, report it to the
+    /// observer, classify it.
     async fn attempt(
         &self,
         request: &Request<'_>,
@@ -315,11 +317,64 @@ impl Client {
         number: u32,
     ) -> Result<Response, Error> {
         let route = request.route;
+        let timeout = request.timeout.unwrap_or(self.inner.timeout);
+        let started = Instant::now();
+        let outcome = async {
+            let response = self.http_request(request, url, timeout).send().await?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, headers, body))
+        }
+        .await;
+        let elapsed = started.elapsed();
+
+        match outcome {
+            Ok((status, headers, body)) => {
+                let request_id = header_text(&headers, REQUEST_ID_HEADER);
+                self.observe(route, Some(status), number, elapsed, request_id.as_deref());
+                tracing::debug!(
+                    route = route.label,
+                    attempt = number,
+                    status,
+                    request_id = request_id.as_deref(),
+                    elapsed_ms = elapsed.as_millis() as u64,
+                    "Fly API call"
+                );
+                classify(route, status, &headers, request_id, body)
+            }
+            Err(source) => {
+                self.observe(route, None, number, elapsed, None);
+                tracing::debug!(route = route.label, attempt = number, error = %source, "Fly API call failed");
+                Err(if source.is_timeout() {
+                    Error::Timeout {
+                        route: route.label,
+                        message: format!("no answer within {timeout:?}"),
+                        request_id: None,
+                    }
+                } else {
+                    Error::Transport {
+                        route: route.label,
+                        source,
+                    }
+                })
+            }
+        }
+    }
+
+    /// The HTTP request for `request`: auth, nonce, JSON body, timeout (the
+    /// user agent and cookie jar come with the reqwest client).
+    fn http_request(
+        &self,
+        request: &Request<'_>,
+        url: &Url,
+        timeout: Duration,
+    ) -> reqwest::RequestBuilder {
         let mut builder = self
             .inner
             .http
-            .request(route.method.to_reqwest(), url.clone())
-            .timeout(request.timeout.unwrap_or(self.inner.timeout));
+            .request(request.route.method.to_reqwest(), url.clone())
+            .timeout(timeout);
         if let Some(token) = &self.inner.token {
             builder = builder.header(AUTHORIZATION, token.header().clone());
         }
@@ -331,72 +386,7 @@ impl Client {
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
-
-        let started = Instant::now();
-        let outcome = async {
-            let response = builder.send().await?;
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            let body = response.bytes().await?;
-            Ok::<_, reqwest::Error>((status, headers, body))
-        }
-        .await;
-        let elapsed = started.elapsed();
-
-        let (status, headers, body) = match outcome {
-            Ok(answer) => answer,
-            Err(source) => {
-                self.observe(route, None, number, elapsed, None);
-                tracing::debug!(route = route.label, attempt = number, error = %source, "Fly API call failed");
-                return Err(if source.is_timeout() {
-                    Error::Timeout {
-                        route: route.label,
-                        message: format!(
-                            "no answer within {:?}",
-                            request.timeout.unwrap_or(self.inner.timeout)
-                        ),
-                        request_id: None,
-                    }
-                } else {
-                    Error::Transport {
-                        route: route.label,
-                        source,
-                    }
-                });
-            }
-        };
-        let request_id = header_text(&headers, REQUEST_ID_HEADER);
-        self.observe(route, Some(status), number, elapsed, request_id.as_deref());
-        tracing::debug!(
-            route = route.label,
-            attempt = number,
-            status,
-            request_id = request_id.as_deref(),
-            elapsed_ms = elapsed.as_millis() as u64,
-            "Fly API call"
-        );
-
-        if (200..300).contains(&status) {
-            return Ok(Response {
-                route: route.label,
-                status,
-                request_id,
-                body,
-            });
-        }
-        let (message, code) = message_and_code(status, &body);
-        let retry_after =
-            header_text(&headers, RETRY_AFTER.as_str()).and_then(|v| parse_retry_after(&v));
-        Err(Error::from_status(
-            ApiError {
-                route: route.label,
-                status,
-                message,
-                code,
-                request_id,
-            },
-            retry_after,
-        ))
+        builder
     }
 
     fn observe(
@@ -418,6 +408,38 @@ impl Client {
             });
         }
     }
+}
+
+/// A 2xx answer is a [`Response`]; anything else an [`Error`] of the kind
+/// its status says, with the API's message, code and `Retry-After`.
+fn classify(
+    route: Route,
+    status: u16,
+    headers: &HeaderMap,
+    request_id: Option<String>,
+    body: Bytes,
+) -> Result<Response, Error> {
+    if (200..300).contains(&status) {
+        return Ok(Response {
+            route: route.label,
+            status,
+            request_id,
+            body,
+        });
+    }
+    let (message, code) = message_and_code(status, &body);
+    let retry_after =
+        header_text(headers, RETRY_AFTER.as_str()).and_then(|v| parse_retry_after(&v));
+    Err(Error::from_status(
+        ApiError {
+            route: route.label,
+            status,
+            message,
+            code,
+            request_id,
+        },
+        retry_after,
+    ))
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
