@@ -1,0 +1,17 @@
+//! The Fly backend: build (pure) → diff/apply (the only side effects, in the
+//! order of design.md §4) → status.
+
+mod apply;
+pub mod build;
+mod delete;
+pub mod drift;
+mod error;
+pub mod labels;
+mod lock_script;
+mod status;
+
+pub use apply::{FlyOptions, FlyRun, Outcome, PlannedCall};
+pub use build::{DesiredFly, build};
+pub use delete::delete;
+pub use error::FlyError;
+pub use status::status;
