@@ -3,6 +3,7 @@
 //! JSON on `/status`. (A cluster keeps these in the API server instead.)
 
 use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
 use std::sync::RwLock;
 
 use futures::FutureExt;
@@ -43,6 +44,7 @@ pub struct Entry {
 #[derive(Debug, Default)]
 pub struct Board {
     entries: RwLock<BTreeMap<ResourceKey, Entry>>,
+    file_errors: RwLock<BTreeMap<PathBuf, String>>,
 }
 
 impl Board {
@@ -54,6 +56,22 @@ impl Board {
     /// One resource's entry.
     pub fn get(&self, key: &ResourceKey) -> Option<Entry> {
         self.entries.read().expect("board lock").get(key).cloned()
+    }
+
+    /// Replaces the list of files that cannot be read, logging new problems.
+    pub fn set_file_errors(&self, errors: BTreeMap<PathBuf, String>) {
+        let mut current = self.file_errors.write().expect("board lock");
+        for (path, e) in &errors {
+            if current.get(path) != Some(e) {
+                tracing::warn!(file = %path.display(), "{e}");
+            }
+        }
+        *current = errors;
+    }
+
+    /// Files that cannot be read, with the reason.
+    pub fn file_errors(&self) -> BTreeMap<PathBuf, String> {
+        self.file_errors.read().expect("board lock").clone()
     }
 
     /// Forgets a resource (after deletion).
@@ -71,14 +89,19 @@ impl Board {
             .local_url = url;
     }
 
-    /// `/status` body: `{"default/a": {...}}`.
+    /// `/status` body: `{"resources": {"default/a": {...}}, "fileErrors": {...}}`.
     pub fn to_json(&self) -> serde_json::Value {
-        let map: serde_json::Map<String, serde_json::Value> = self
+        let resources: serde_json::Map<String, serde_json::Value> = self
             .snapshot()
             .into_iter()
             .map(|(k, e)| (k.to_string(), serde_json::to_value(e).unwrap_or_default()))
             .collect();
-        serde_json::Value::Object(map)
+        let files: serde_json::Map<String, serde_json::Value> = self
+            .file_errors()
+            .into_iter()
+            .map(|(p, e)| (p.display().to_string(), serde_json::Value::String(e)))
+            .collect();
+        serde_json::json!({ "resources": resources, "fileErrors": files })
     }
 }
 
@@ -134,6 +157,6 @@ mod tests {
             e.events.back().unwrap().event.message,
             format!("n{}", EVENTS_KEPT + 4)
         );
-        assert!(board.to_json()["default/a"]["events"].is_array());
+        assert!(board.to_json()["resources"]["default/a"]["events"].is_array());
     }
 }

@@ -52,7 +52,7 @@ pub struct FlyArgs {
     /// Machines API base URL (a fly-local URL, or Fly's internal `http://_api.internal:4280`).
     #[arg(
         long,
-        env = "FLY_API_BASE_URL",
+        env = "FLY_FLAPS_BASE_URL",
         default_value = "https://api.machines.dev"
     )]
     pub fly_api_url: String,

@@ -8,14 +8,20 @@
 
 pub mod board;
 pub mod cli;
+pub mod commands;
+pub mod connect;
+pub mod controller;
 pub mod crd;
 pub mod dereference;
 pub mod fly;
 pub mod metrics;
+pub mod reconcile;
 pub mod report;
 pub mod resource;
 pub mod secrets;
 pub mod server;
 pub mod source;
 pub mod status;
+pub mod table;
+pub mod telemetry;
 pub mod validate;

@@ -1,0 +1,4 @@
+//! The subcommands' bodies (`main` only dispatches).
+
+pub mod plan;
+pub mod up;

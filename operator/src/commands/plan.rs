@@ -1,0 +1,78 @@
+//! `plan -f …`: the API calls `up` would make, as a readable diff; no writes.
+
+use std::fmt::Write;
+use std::sync::Arc;
+
+use crate::cli::PlanArgs;
+use crate::connect;
+use crate::fly::{self, FlyOptions, FlyRun};
+use crate::metrics::Metrics;
+use crate::reconcile::prepare;
+use crate::secrets::LocalSecretResolver;
+use crate::source::DirectorySource;
+use crate::telemetry;
+use crate::validate::Target;
+
+/// Prints the plan; returns the process exit code (1 when something is invalid).
+pub async fn plan(args: PlanArgs) -> anyhow::Result<i32> {
+    let metrics = Arc::new(Metrics::new());
+    let Some(conn) = connect::from_args(&args.fly, metrics)? else {
+        anyhow::bail!(
+            "plan reads the current state from the Machines API: set FLY_API_TOKEN \
+             (and FLY_FLAPS_BASE_URL to plan against a running fly-local)"
+        );
+    };
+    let resolver = LocalSecretResolver::with_generated_dir(telemetry::state_dir().join("secrets"));
+    let (snap, _) = DirectorySource::new(args.source.paths.clone()).refresh();
+    let mut out = String::new();
+    let mut code = 0;
+    let _ = writeln!(out, "Plan against the {}:\n", conn.description);
+    for (path, e) in &snap.file_errors {
+        code = 1;
+        let _ = writeln!(out, "! {}: {e}\n", path.display());
+    }
+    let opts = FlyOptions::default();
+    for (key, declared) in &snap.resources {
+        let valid = match prepare(key, &declared.object, &resolver, Some(&declared.origin)) {
+            Ok(v) => v,
+            Err(e) => {
+                code = 1;
+                let _ = writeln!(out, "{key}: not applicable ({})", e.reason());
+                for line in e.to_string().split(" | ") {
+                    let _ = writeln!(out, "  ✗ {line}");
+                }
+                out.push('\n');
+                continue;
+            }
+        };
+        let Target::Fly(target) = &valid.target else {
+            let _ = writeln!(
+                out,
+                "{key}: platform kubernetes (reconciled by `run`, not planned here)\n"
+            );
+            continue;
+        };
+        let desired = fly::build(&valid, target);
+        match FlyRun::new(&conn.client, &opts, true)
+            .reconcile(&desired)
+            .await
+        {
+            Ok(outcome) if outcome.calls.is_empty() => {
+                let _ = writeln!(out, "{key}: up to date (0 writes)\n");
+            }
+            Ok(outcome) => {
+                let _ = writeln!(out, "{key}: {} write(s)", outcome.calls.len());
+                for c in &outcome.calls {
+                    let _ = writeln!(out, "  ~ {:<52} {}", c.route, c.summary);
+                }
+                out.push('\n');
+            }
+            Err(e) => {
+                code = 1;
+                let _ = writeln!(out, "{key}: cannot read the current state: {e}\n");
+            }
+        }
+    }
+    print!("{out}");
+    Ok(code)
+}

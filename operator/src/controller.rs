@@ -1,0 +1,238 @@
+//! The controller of the directory front end: one worker task per declared
+//! resource, fed by source snapshots, reconciling on change and on a periodic
+//! resync (drift healing), with bounded concurrency and per-resource backoff.
+//! Removing a resource from the source runs its deletion (the finalizer's
+//! job) with the last spec it had.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::board::Board;
+use crate::crd::{DeletionPolicy, OpenClawStatus, Phase};
+use crate::fly;
+use crate::reconcile::{Action, Context, next_action, reconcile};
+use crate::report::Event;
+use crate::resource::ResourceKey;
+use crate::source::{Declared, Snapshot};
+use crate::validate::{Target, ValidOpenClaw};
+
+/// What a worker is told: the latest declaration, or that it is gone.
+type Desired = Option<Arc<Declared>>;
+
+struct Worker {
+    tx: watch::Sender<Desired>,
+    digest: String,
+    task: JoinHandle<()>,
+}
+
+/// Runs workers for the resources of a source.
+pub struct Controller {
+    ctx: Arc<Context>,
+    board: Arc<Board>,
+    permits: Arc<Semaphore>,
+    workers: HashMap<ResourceKey, Worker>,
+}
+
+impl Controller {
+    /// A controller reconciling at most `concurrency` resources at once.
+    pub fn new(ctx: Arc<Context>, board: Arc<Board>, concurrency: usize) -> Self {
+        Self {
+            ctx,
+            board,
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            workers: HashMap::new(),
+        }
+    }
+
+    /// Applies a snapshot: starts workers for new resources, hands changed
+    /// declarations to theirs, and tells removed ones to delete.
+    pub fn apply(&mut self, snap: &Snapshot) {
+        self.board.set_file_errors(snap.file_errors.clone());
+        self.ctx.metrics.resources.set(snap.resources.len() as i64);
+        for (key, declared) in &snap.resources {
+            let digest = declared.digest();
+            match self.workers.get_mut(key) {
+                Some(w) if w.digest == digest && !w.task.is_finished() => {}
+                Some(w) if !w.task.is_finished() => {
+                    w.digest = digest;
+                    let _ = w.tx.send(Some(declared.clone()));
+                }
+                _ => {
+                    let (tx, rx) = watch::channel(Some(declared.clone()));
+                    let task = tokio::spawn(
+                        worker(
+                            key.clone(),
+                            rx,
+                            self.ctx.clone(),
+                            self.board.clone(),
+                            self.permits.clone(),
+                        )
+                        .instrument(tracing::info_span!("resource", resource = %key)),
+                    );
+                    self.workers
+                        .insert(key.clone(), Worker { tx, digest, task });
+                }
+            }
+        }
+        for (key, w) in &self.workers {
+            if !snap.resources.contains_key(key) {
+                let _ = w.tx.send(None);
+            }
+        }
+        self.workers.retain(|_, w| !w.task.is_finished());
+    }
+
+    /// Follows a source until `snapshots` closes or `shutdown` fires.
+    pub async fn run(
+        mut self,
+        mut snapshots: watch::Receiver<Arc<Snapshot>>,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Self {
+        loop {
+            let snap = snapshots.borrow_and_update().clone();
+            self.apply(&snap);
+            tokio::select! {
+                r = snapshots.changed() => if r.is_err() { break },
+                _ = shutdown.wait_for(|s| *s) => break,
+            }
+        }
+        self
+    }
+
+    /// Deletes every resource (each per its deletionPolicy) and waits for
+    /// the deletions to finish: `up --down`.
+    pub async fn down(mut self) {
+        for w in self.workers.values() {
+            let _ = w.tx.send(None);
+        }
+        for (_, w) in self.workers.drain() {
+            let _ = w.task.await;
+        }
+    }
+
+    /// Stops every worker without deleting anything (machines keep running).
+    pub fn stop(self) {
+        for w in self.workers.values() {
+            w.task.abort();
+        }
+    }
+}
+
+async fn worker(
+    key: ResourceKey,
+    mut rx: watch::Receiver<Desired>,
+    ctx: Arc<Context>,
+    board: Arc<Board>,
+    permits: Arc<Semaphore>,
+) {
+    let mut status = OpenClawStatus::default();
+    let mut last_valid: Option<ValidOpenClaw> = None;
+    let mut failures = 0u32;
+    let mut next: Option<Instant> = Some(Instant::now());
+    loop {
+        tokio::select! {
+            changed = rx.changed() => {
+                if changed.is_err() { return; }
+                failures = 0;
+            }
+            _ = sleep_until(next) => {}
+        }
+        let declared = rx.borrow_and_update().clone();
+        let Some(declared) = declared else {
+            delete(
+                &key,
+                last_valid.as_ref(),
+                &mut status,
+                &ctx,
+                &board,
+                &permits,
+                &mut rx,
+            )
+            .await;
+            return;
+        };
+        let _permit = permits.acquire().await.expect("semaphore open");
+        let r = reconcile(
+            &key,
+            &declared.object,
+            Some(&declared.origin),
+            &status,
+            &ctx,
+        )
+        .await;
+        if r.error.is_some() {
+            failures += 1;
+        } else {
+            failures = 0;
+        }
+        next = match next_action(&r, failures.saturating_sub(1), ctx.resync) {
+            Action::Requeue(d) => Some(Instant::now() + d),
+            Action::AwaitChange => None,
+        };
+        if let Some(v) = r.valid {
+            last_valid = Some(v);
+        }
+        status = r.status;
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Runs the deletion until it succeeds, or until the resource is declared
+/// again (then the worker's owner restarts it).
+async fn delete(
+    key: &ResourceKey,
+    last_valid: Option<&ValidOpenClaw>,
+    status: &mut OpenClawStatus,
+    ctx: &Context,
+    board: &Board,
+    permits: &Semaphore,
+    rx: &mut watch::Receiver<Desired>,
+) {
+    let Some(Target::Fly(target)) = last_valid.map(|v| &v.target) else {
+        // Never validated in this run: nothing was applied by it.
+        board.remove(key);
+        return;
+    };
+    let policy = last_valid.map_or(DeletionPolicy::Orphan, |v| v.deletion_policy);
+    status.phase = Phase::Deleting;
+    ctx.reporter.status(key, status).await;
+    let mut failures = 0u32;
+    loop {
+        let result = {
+            let _permit = permits.acquire().await.expect("semaphore open");
+            fly::delete(&ctx.fly, &target.app, &key.to_string(), policy, false).await
+        };
+        match result {
+            Ok((_, events)) => {
+                for e in events {
+                    ctx.reporter.event(key, e).await;
+                }
+                board.remove(key);
+                return;
+            }
+            Err(e) => {
+                failures += 1;
+                ctx.reporter
+                    .event(key, Event::warning(e.reason(), format!("deletion: {e}")))
+                    .await;
+                let delay = Duration::from_secs(1) * 2u32.pow(failures.min(6));
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    r = rx.changed() => if r.is_err() || rx.borrow().is_some() { return },
+                }
+            }
+        }
+    }
+}
