@@ -65,7 +65,11 @@ mod tests {
 
     #[test]
     fn rejects_bare_names() {
-        assert!(ModelRef::parse("gpt-4o").unwrap_err().contains("provider/model"));
+        assert!(
+            ModelRef::parse("gpt-4o")
+                .unwrap_err()
+                .contains("provider/model")
+        );
         assert!(ModelRef::parse("/x").is_err());
         assert!(ModelRef::parse("x/").is_err());
     }

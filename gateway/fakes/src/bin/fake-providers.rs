@@ -19,14 +19,18 @@ async fn main() {
         match arg.as_str() {
             "--deltas" => deltas = Some(value().parse().unwrap_or_else(|_| usage("--deltas"))),
             "--delay-ms" => {
-                delay = Duration::from_millis(value().parse().unwrap_or_else(|_| usage("--delay-ms")))
+                delay =
+                    Duration::from_millis(value().parse().unwrap_or_else(|_| usage("--delay-ms")))
             }
             "--text" => text = Some(value()),
             other => usage(other),
         }
     }
     let fakes = [
-        ("ANTHROPIC_BASE_URL", FakeProvider::start(Flavor::Anthropic).await),
+        (
+            "ANTHROPIC_BASE_URL",
+            FakeProvider::start(Flavor::Anthropic).await,
+        ),
         ("OPENAI_BASE_URL", FakeProvider::start(Flavor::OpenAi).await),
         ("GOOGLE_BASE_URL", FakeProvider::start(Flavor::Gemini).await),
     ];
@@ -43,6 +47,8 @@ async fn main() {
 }
 
 fn usage(arg: &str) -> ! {
-    eprintln!("fake-providers: bad argument {arg:?}; usage: fake-providers [--deltas N] [--delay-ms MS] [--text T]");
+    eprintln!(
+        "fake-providers: bad argument {arg:?}; usage: fake-providers [--deltas N] [--delay-ms MS] [--text T]"
+    );
     std::process::exit(2);
 }

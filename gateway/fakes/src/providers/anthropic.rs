@@ -40,10 +40,19 @@ pub(crate) fn validate(headers: &HeaderMap, body: &Value) -> Result<(), String> 
     for (i, m) in messages.iter().enumerate() {
         match m.get("role").and_then(Value::as_str) {
             Some("user" | "assistant") => {}
-            _ => return Err(format!("messages.{i}.role: Input should be 'user' or 'assistant'")),
+            _ => {
+                return Err(format!(
+                    "messages.{i}.role: Input should be 'user' or 'assistant'"
+                ));
+            }
         }
     }
-    if messages.first().and_then(|m| m.get("role")).and_then(Value::as_str) != Some("user") {
+    if messages
+        .first()
+        .and_then(|m| m.get("role"))
+        .and_then(Value::as_str)
+        != Some("user")
+    {
         return Err("messages: first message must use the \"user\" role".into());
     }
     if body.get("stream").and_then(Value::as_bool) != Some(true) {
@@ -153,9 +162,15 @@ pub(crate) fn key_error(problem: KeyProblem) -> (StatusCode, Value) {
         KeyProblem::Missing => "x-api-key header is required",
         KeyProblem::Invalid => "invalid x-api-key",
     };
-    (StatusCode::UNAUTHORIZED, body("authentication_error", message))
+    (
+        StatusCode::UNAUTHORIZED,
+        body("authentication_error", message),
+    )
 }
 
 pub(crate) fn bad_request(message: &str) -> (StatusCode, Value) {
-    (StatusCode::BAD_REQUEST, body("invalid_request_error", message))
+    (
+        StatusCode::BAD_REQUEST,
+        body("invalid_request_error", message),
+    )
 }

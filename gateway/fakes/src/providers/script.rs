@@ -133,10 +133,7 @@ impl Script {
         if let Some(reply) = self.queued.get_mut(model).and_then(VecDeque::pop_front) {
             return Some(reply);
         }
-        self.standing
-            .get(model)
-            .or(self.all.as_ref())
-            .cloned()
+        self.standing.get(model).or(self.all.as_ref()).cloned()
     }
 }
 
@@ -157,7 +154,10 @@ mod tests {
         let mut s = Script::default();
         s.set_standing("m", Reply::Hang);
         s.push("m", Reply::Fail(Failure::ServerError));
-        assert!(matches!(s.next("m"), Some(Reply::Fail(Failure::ServerError))));
+        assert!(matches!(
+            s.next("m"),
+            Some(Reply::Fail(Failure::ServerError))
+        ));
         assert!(matches!(s.next("m"), Some(Reply::Hang)));
         assert!(s.next("other").is_none());
     }

@@ -145,7 +145,11 @@ impl Drop for FakeProvider {
 }
 
 async fn not_found(uri: Uri) -> Response {
-    (StatusCode::NOT_FOUND, format!("404 page not found: {}", uri.path())).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        format!("404 page not found: {}", uri.path()),
+    )
+        .into_response()
 }
 
 async fn handle_body(
@@ -197,7 +201,12 @@ async fn handle(
         query: query.clone(),
         headers: headers
             .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect(),
         body: body.clone(),
         outcome: outcome_rx,
@@ -220,7 +229,13 @@ async fn handle(
     if let Err(message) = flavor.validate(&headers, &body) {
         return refused(flavor.bad_request(&message));
     }
-    if flavor == Flavor::Gemini && !query.as_deref().unwrap_or("").split('&').any(|kv| kv == "alt=sse") {
+    if flavor == Flavor::Gemini
+        && !query
+            .as_deref()
+            .unwrap_or("")
+            .split('&')
+            .any(|kv| kv == "alt=sse")
+    {
         return refused(flavor.bad_request("this fake only implements alt=sse streaming"));
     }
 

@@ -41,7 +41,10 @@ pub(super) fn request(
     } else {
         join(&endpoint.base_url, "v1beta")
     };
-    let url = join(&base, &format!("models/{}:streamGenerateContent?alt=sse", req.model));
+    let url = join(
+        &base,
+        &format!("models/{}:streamGenerateContent?alt=sse", req.model),
+    );
     http.post(url)
         .header("x-goog-api-key", key.expose())
         .json(&body)
@@ -63,7 +66,8 @@ fn kind_of(error: &Value, status: Option<u16>) -> FailureKind {
         "NOT_FOUND" => FailureKind::ModelNotFound,
         "INVALID_ARGUMENT" | "FAILED_PRECONDITION" => FailureKind::InvalidRequest,
         _ => {
-            let code = status.or_else(|| error["code"].as_u64().and_then(|c| u16::try_from(c).ok()));
+            let code =
+                status.or_else(|| error["code"].as_u64().and_then(|c| u16::try_from(c).ok()));
             code.map_or(FailureKind::ServerError, FailureKind::from_status)
         }
     }
@@ -73,7 +77,10 @@ fn kind_of(error: &Value, status: Option<u16>) -> FailureKind {
 fn retry_info(error: &Value) -> Option<Duration> {
     error["details"].as_array()?.iter().find_map(|d| {
         let delay = d["retryDelay"].as_str()?.strip_suffix('s')?;
-        delay.parse::<f64>().ok().map(|s| Duration::from_secs_f64(s.max(0.0)))
+        delay
+            .parse::<f64>()
+            .ok()
+            .map(|s| Duration::from_secs_f64(s.max(0.0)))
     })
 }
 
@@ -87,7 +94,9 @@ fn describe(error: &Value) -> String {
 pub(super) fn http_error(status: u16, body: &str) -> ProviderError {
     // Errors may come as an object or (non-SSE) wrapped in an array.
     let parsed: Option<Value> = serde_json::from_str(body).ok();
-    let error = parsed.as_ref().and_then(|v| v.get("error").or_else(|| v.get(0)?.get("error")));
+    let error = parsed
+        .as_ref()
+        .and_then(|v| v.get("error").or_else(|| v.get(0)?.get("error")));
     match error {
         Some(error) => ProviderError::http(status, kind_of(error, Some(status)), describe(error))
             .with_retry_after(retry_info(error)),
@@ -116,7 +125,11 @@ impl Decoder for StreamDecoder {
             ));
         }
         if let Some(candidate) = v["candidates"].get(0) {
-            for part in candidate["content"]["parts"].as_array().into_iter().flatten() {
+            for part in candidate["content"]["parts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
                 if part["thought"] == true {
                     continue;
                 }
@@ -127,20 +140,20 @@ impl Decoder for StreamDecoder {
                 }
             }
             if let Some(reason) = candidate["finishReason"].as_str() {
-                self.stop_reason = Some(
-                    match reason {
-                        "STOP" => "stop".to_owned(),
-                        "MAX_TOKENS" => "length".to_owned(),
-                        other => other.to_ascii_lowercase(),
-                    },
-                );
+                self.stop_reason = Some(match reason {
+                    "STOP" => "stop".to_owned(),
+                    "MAX_TOKENS" => "length".to_owned(),
+                    other => other.to_ascii_lowercase(),
+                });
             }
         }
         let u = &v["usageMetadata"];
         if u.is_object() {
             self.usage = Usage {
                 input: u["promptTokenCount"].as_u64().unwrap_or(self.usage.input),
-                output: u["candidatesTokenCount"].as_u64().unwrap_or(self.usage.output),
+                output: u["candidatesTokenCount"]
+                    .as_u64()
+                    .unwrap_or(self.usage.output),
             };
         }
         Ok(out)

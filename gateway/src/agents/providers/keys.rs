@@ -49,7 +49,10 @@ pub fn env_keys(provider: &str, vars: &[(String, String)]) -> Vec<KeySource> {
         push(single.clone(), &v);
     }
     let prefix = format!("{p}_API_KEY_");
-    let mut numbered: Vec<&(String, String)> = vars.iter().filter(|(k, _)| k.starts_with(&prefix)).collect();
+    let mut numbered: Vec<&(String, String)> = vars
+        .iter()
+        .filter(|(k, _)| k.starts_with(&prefix))
+        .collect();
     numbered.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, value) in numbered {
         push(name.clone(), value);
@@ -67,7 +70,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     fn keys(provider: &str, pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -96,10 +102,16 @@ mod tests {
     #[test]
     fn live_key_pins_one_and_google_takes_gemini_vars() {
         assert_eq!(
-            keys("openai", &[("OPENAI_API_KEY", "a"), ("OPENCLAW_LIVE_OPENAI_KEY", "pin")]),
+            keys(
+                "openai",
+                &[("OPENAI_API_KEY", "a"), ("OPENCLAW_LIVE_OPENAI_KEY", "pin")]
+            ),
             [("OPENCLAW_LIVE_OPENAI_KEY".to_owned(), "pin".to_owned())]
         );
-        let g = keys("google", &[("GOOGLE_API_KEY", "g"), ("GEMINI_API_KEY", "m")]);
+        let g = keys(
+            "google",
+            &[("GOOGLE_API_KEY", "g"), ("GEMINI_API_KEY", "m")],
+        );
         assert_eq!(g.len(), 2);
         assert_eq!(g[0].0, "GEMINI_API_KEY");
     }

@@ -141,7 +141,10 @@ fn decode(events: Events, decoder: Box<dyn Decoder>, idle: Duration, key: ApiKey
                         FailureKind::ServerError,
                         format!("stream broke off: {e}"),
                     ),
-                    other => ProviderError::new(FailureKind::Protocol, format!("bad event stream: {other}")),
+                    other => ProviderError::new(
+                        FailureKind::Protocol,
+                        format!("bad event stream: {other}"),
+                    ),
                 },
                 Ok(Some(Ok(event))) => match st.decoder.event(&event) {
                     Ok(decoded) => {
@@ -176,7 +179,11 @@ pub(super) fn human(d: Duration) -> String {
 
 /// Joins a base URL and a path without doubling or dropping slashes.
 pub(super) fn join(base: &str, path: &str) -> String {
-    format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
 }
 
 /// Parses an event's JSON data, or says which provider sent garbage.
