@@ -16,17 +16,21 @@ use crate::validate::Target;
 /// Prints the plan; returns the process exit code (1 when something is invalid).
 pub async fn plan(args: PlanArgs) -> anyhow::Result<i32> {
     let metrics = Arc::new(Metrics::new());
-    let Some(conn) = connect::from_args(&args.fly, metrics)? else {
-        anyhow::bail!(
-            "plan reads the current state from the Machines API: set FLY_API_TOKEN \
-             (and FLY_FLAPS_BASE_URL to plan against a running fly-local)"
-        );
+    let (conn, offline) = match connect::from_args(&args.fly, metrics.clone())? {
+        Some(c) => (c, false),
+        None => match connect::running_embedded(&telemetry::state_dir(), metrics.clone()).await {
+            Some(c) => (c, false),
+            None => (connect::offline(metrics)?, true),
+        },
     };
-    let resolver = LocalSecretResolver::with_generated_dir(telemetry::state_dir().join("secrets"));
+    let resolver = LocalSecretResolver {
+        read_only: true,
+        ..LocalSecretResolver::with_generated_dir(telemetry::state_dir().join("secrets"))
+    };
     let (snap, _) = DirectorySource::new(args.source.paths.clone()).refresh();
     let mut out = String::new();
     let mut code = 0;
-    let _ = writeln!(out, "Plan against the {}:\n", conn.description);
+    let _ = writeln!(out, "Plan against {}:\n", conn.description);
     for (path, e) in &snap.file_errors {
         code = 1;
         let _ = writeln!(out, "! {}: {e}\n", path.display());
@@ -53,10 +57,12 @@ pub async fn plan(args: PlanArgs) -> anyhow::Result<i32> {
             continue;
         };
         let desired = fly::build(&valid, target);
-        match FlyRun::new(&conn.client, &opts, true)
-            .reconcile(&desired)
-            .await
-        {
+        let run = if offline {
+            FlyRun::offline_plan(&conn.client, &opts)
+        } else {
+            FlyRun::new(&conn.client, &opts, true)
+        };
+        match run.reconcile(&desired).await {
             Ok(outcome) if outcome.calls.is_empty() => {
                 let _ = writeln!(out, "{key}: up to date (0 writes)\n");
             }

@@ -82,6 +82,7 @@ pub struct FlyRun<'a> {
     client: &'a Client,
     opts: &'a FlyOptions,
     plan: bool,
+    assume_absent: bool,
     out: Outcome,
 }
 
@@ -96,7 +97,17 @@ impl<'a> FlyRun<'a> {
             client,
             opts,
             plan,
+            assume_absent: false,
             out: Outcome::default(),
+        }
+    }
+
+    /// A plan for an org where nothing exists yet, made without any API call
+    /// (`plan` with no API to read from).
+    pub fn offline_plan(client: &'a Client, opts: &'a FlyOptions) -> Self {
+        Self {
+            assume_absent: true,
+            ..Self::new(client, opts, true)
         }
     }
 
@@ -142,11 +153,14 @@ impl<'a> FlyRun<'a> {
 
     async fn ensure_app(&mut self, app: &str, org: &str) -> Result<bool, FlyError> {
         let apps = self.client.apps();
-        match apps
-            .find(app)
-            .await
-            .map_err(step(format!("get app {app}")))?
-        {
+        let found = if self.assume_absent {
+            None
+        } else {
+            apps.find(app)
+                .await
+                .map_err(step(format!("get app {app}")))?
+        };
+        match found {
             Some(found) => {
                 check_org(&found, org)?;
                 Ok(true)

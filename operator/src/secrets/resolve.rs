@@ -67,6 +67,9 @@ pub trait SecretResolver: Send + Sync {
 pub struct LocalSecretResolver {
     /// Where generated secrets are kept; `None` refuses `generate`.
     pub generated_dir: Option<PathBuf>,
+    /// Read generated secrets but never create one (a value that does not
+    /// exist yet reads as a placeholder): for `plan`, which writes nothing.
+    pub read_only: bool,
 }
 
 impl LocalSecretResolver {
@@ -74,6 +77,7 @@ impl LocalSecretResolver {
     pub fn with_generated_dir(dir: impl Into<PathBuf>) -> Self {
         Self {
             generated_dir: Some(dir.into()),
+            read_only: false,
         }
     }
 
@@ -94,6 +98,9 @@ impl LocalSecretResolver {
             && !existing.trim().is_empty()
         {
             return Ok(existing.trim().to_owned());
+        }
+        if self.read_only {
+            return Ok("<generated on first up>".to_owned());
         }
         let unwritable = |e: std::io::Error| ResolveError::GeneratedUnwritable {
             path: path.display().to_string(),
