@@ -56,6 +56,11 @@ pub struct FlyArgs {
         default_value = "https://api.machines.dev"
     )]
     pub fly_api_url: String,
+    /// Data directory of the embedded fly-local used when FLY_API_TOKEN is
+    /// unset (default: `$XDG_STATE_HOME/openclaw-operator/fly-local`, i.e.
+    /// `~/.local/state/openclaw-operator/fly-local`).
+    #[arg(long, value_name = "DIR")]
+    pub fly_local_data: Option<PathBuf>,
 }
 
 /// `plan` arguments.
@@ -67,9 +72,6 @@ pub struct PlanArgs {
     /// Fly API access (reads only).
     #[command(flatten)]
     pub fly: FlyArgs,
-    /// The fly-local data directory to plan against when FLY_API_TOKEN is unset.
-    #[arg(long, value_name = "DIR")]
-    pub fly_local_data: Option<PathBuf>,
 }
 
 /// `up` arguments.
@@ -81,10 +83,6 @@ pub struct UpArgs {
     /// Fly API access.
     #[command(flatten)]
     pub fly: FlyArgs,
-    /// Data directory of the embedded fly-local (default:
-    /// `$XDG_STATE_HOME/openclaw-operator/fly-local`, i.e. `~/.local/state/…`).
-    #[arg(long, value_name = "DIR")]
-    pub fly_local_data: Option<PathBuf>,
     /// Run embedded fly-local machines without processes (scale tests).
     #[arg(long)]
     pub simulate: bool,
