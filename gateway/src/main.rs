@@ -1,4 +1,6 @@
-fn main() {
-    eprintln!("openclaw: not built yet");
-    std::process::exit(1);
+//! `openclaw`: the gateway binary. Everything lives in the library so the operator can
+//! embed the same entry point in its multi-call binary.
+
+fn main() -> std::process::ExitCode {
+    openclaw_gateway::cli::run(std::env::args_os())
 }

@@ -1,0 +1,185 @@
+//! `openclaw.json`: locating, parsing (JSON5), `${VAR}` substitution and validation.
+//!
+//! The pipeline matches the original: parse JSON5 → substitute `${VAR}` in string values →
+//! validate against closed schemas. Every error names the file, the line and the key path;
+//! the file is only ever read.
+//!
+//! The operator validates resources with [`validate_str`], which runs the same schema
+//! checks without requiring the `${VAR}`s to be set where the operator runs.
+
+mod document;
+mod env_subst;
+mod error;
+pub mod paths;
+pub mod secret_input;
+pub mod sections;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use document::{KeyPath, Segment};
+pub use error::{ConfigError, ConfigErrorKind};
+pub use paths::Paths;
+pub use sections::gateway::{
+    AuthMode, BindMode, ControlUiConfig, GatewayAuthConfig, GatewayConfig, GatewayMode,
+};
+use sections::untyped::UNTYPED_SECTIONS;
+
+use crate::env::Environment;
+
+/// A validated `openclaw.json`.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The `gateway` section (defaults when absent).
+    pub gateway: GatewayConfig,
+    /// Sections the original knows that this gateway keeps verbatim (after `${VAR}`
+    /// substitution), keyed by their top-level name: `agents`, `auth`, `bindings`, `channels`, …
+    pub untyped: BTreeMap<&'static str, Value>,
+}
+
+impl Config {
+    /// Keys present in the file that this gateway accepts but does not act on, for the
+    /// single start-up warning.
+    pub fn unimplemented_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.untyped.keys().map(|k| (*k).to_owned()).collect();
+        keys.extend(self.gateway.unimplemented_keys());
+        keys
+    }
+
+    /// Validates a parsed document. `text` is the source the value came from, used only
+    /// to report line numbers.
+    fn from_value(value: Value, text: &str, file: &str) -> Result<Self, ConfigError> {
+        let Value::Object(root) = value else {
+            return Err(invalid(
+                file,
+                text,
+                &KeyPath::default(),
+                format!("must be an object, found {}", describe(&value)),
+            ));
+        };
+        let mut config = Config::default();
+        for (key, value) in root {
+            let path = KeyPath::key(&key);
+            match key.as_str() {
+                "$schema" if value.is_string() => {}
+                "$schema" => return Err(invalid(file, text, &path, "must be a string".into())),
+                "gateway" => config.gateway = section(value, &path, text, file)?,
+                other => match UNTYPED_SECTIONS.iter().find(|name| **name == other) {
+                    Some(name) => {
+                        config.untyped.insert(name, value);
+                    }
+                    None => return Err(invalid(file, text, &path, unknown_top_level_key(other))),
+                },
+            }
+        }
+        Ok(config)
+    }
+}
+
+/// Validates config text the way the gateway would, without substituting `${VAR}`s
+/// (they stay literal, so a reference to a secret the caller does not have still
+/// validates). Errors name `<inline>` as the file.
+pub fn validate_str(text: &str) -> Result<Config, ConfigError> {
+    const FILE: &str = "<inline>";
+    Config::from_value(document::parse(text, FILE)?, text, FILE)
+}
+
+/// Parses and validates config text read from `file`, substituting `${VAR}` from `env`.
+pub fn parse_str(text: &str, file: &str, env: &Environment) -> Result<Config, ConfigError> {
+    let mut value = document::parse(text, file)?;
+    env_subst::substitute(&mut value, env, &KeyPath::default()).map_err(|missing| {
+        let needle = format!("${{{}}}", missing.var);
+        let position = document::locate(text, &missing.path).or_else(|| line_of(text, &needle));
+        ConfigError::new(file, ConfigErrorKind::MissingEnvVar(missing.var))
+            .key(missing.path.to_string())
+            .at(position)
+    })?;
+    Config::from_value(value, text, file)
+}
+
+/// Reads and validates the config at `path`; `Ok(None)` when there is no such file.
+pub fn load(path: &Path, env: &Environment) -> Result<Option<Config>, ConfigError> {
+    let file = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_str(&text, &file, env).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ConfigError::new(&file, ConfigErrorKind::Read(e))),
+    }
+}
+
+fn section<T: DeserializeOwned>(
+    value: Value,
+    path: &KeyPath,
+    text: &str,
+    file: &str,
+) -> Result<T, ConfigError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let full = path.join_serde(e.path());
+        invalid(file, text, &full, e.into_inner().to_string())
+    })
+}
+
+fn invalid(file: &str, text: &str, path: &KeyPath, message: String) -> ConfigError {
+    ConfigError::new(file, ConfigErrorKind::Invalid(message))
+        .key(path.to_string())
+        .at(document::locate(text, path))
+}
+
+fn unknown_top_level_key(key: &str) -> String {
+    let known = UNTYPED_SECTIONS
+        .iter()
+        .copied()
+        .chain(["gateway", "$schema"]);
+    match known
+        .min_by_key(|k| edit_distance(k, key))
+        .filter(|k| edit_distance(k, key) <= 2)
+    {
+        Some(suggestion) => format!("unknown key \"{key}\" (did you mean \"{suggestion}\"?)"),
+        None => format!("unknown key \"{key}\": not an OpenClaw config section; remove it"),
+    }
+}
+
+/// Levenshtein distance, for "did you mean" hints on short key names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(row[j]).min(row[j + 1])
+            };
+            prev = current;
+        }
+    }
+    row[b.len()]
+}
+
+fn line_of(text: &str, needle: &str) -> Option<(usize, usize)> {
+    let offset = text.find(needle)?;
+    let line = text[..offset].matches('\n').count() + 1;
+    let column = offset - text[..offset].rfind('\n').map_or(0, |n| n + 1) + 1;
+    Some((line, column))
+}
+
+/// "a string", "an array", … for messages about a value of the wrong type.
+pub(crate) fn describe(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,8 @@
+//! Every subsystem that contributes WebSocket methods, events, status parts or readiness
+//! checks, installed in order. Agents and channels add their `install` call here.
+
+use crate::state::GatewayBuilder;
+
+pub fn install(builder: &mut GatewayBuilder) {
+    crate::ws::methods::install(builder);
+}
