@@ -38,7 +38,7 @@ async fn fifty_parallel_sends_never_exceed_max_concurrent() {
     assert!(
         outcomes
             .iter()
-            .all(|o| matches!(o, Some(openclaw_gateway::agents::RunOutcome::Ok { .. })))
+            .all(|o| matches!(o, Some(r) if matches!(r.outcome, openclaw_gateway::agents::RunOutcome::Ok { .. })))
     );
     assert_eq!(h.anthropic.requests().len(), 50);
     assert_eq!(h.anthropic.max_in_flight(), 4, "4 at once, and never more");

@@ -167,11 +167,12 @@ async fn a_repeated_idempotency_key_does_not_run_twice() {
         Acceptance::InFlight
     );
     events_of(&mut rx, "run-1").await;
-    let outcome = engine.wait("run-1", Duration::from_secs(5)).await.unwrap();
-    assert!(matches!(outcome, RunOutcome::Ok { .. }));
+    let record = engine.wait("run-1", Duration::from_secs(5)).await.unwrap();
+    assert!(matches!(record.outcome, RunOutcome::Ok { .. }));
+    assert!(record.ended_at >= record.accepted_at);
     assert!(matches!(
         engine.send(req).unwrap().acceptance,
-        Acceptance::Finished(o) if matches!(*o, RunOutcome::Ok { .. })
+        Acceptance::Finished(r) if matches!(r.outcome, RunOutcome::Ok { .. })
     ));
     assert_eq!(h.anthropic.requests().len(), 1);
 }

@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::config::AgentsConfig;
 use super::endpoints::Env;
-use super::events::{RunEvent, RunEventKind, RunOutcome};
+use super::events::{RunEvent, RunEventKind, RunOutcome, RunRecord};
 use super::fallback::{ChainContext, run_chain};
 use super::message::{Attempt, MessageRole, TranscriptMessage, now_ms};
 use super::providers::{ChatMessage, ModelRequest, ProviderError, Role, Timeouts};
@@ -82,7 +82,7 @@ pub enum Acceptance {
     /// A run with this idempotency key is still going.
     InFlight,
     /// A run with this idempotency key already finished.
-    Finished(Box<RunOutcome>),
+    Finished(Box<RunRecord>),
 }
 
 /// An accepted send.
@@ -113,7 +113,7 @@ pub enum SendError {
 struct RunEntry {
     session_key: String,
     cancel: CancellationToken,
-    outcome: watch::Receiver<Option<RunOutcome>>,
+    outcome: watch::Receiver<Option<RunRecord>>,
 }
 
 #[derive(Default)]
@@ -273,6 +273,7 @@ impl Engine {
         };
 
         let run = Run {
+            accepted_at: now_ms(),
             engine: self.clone(),
             run_id: Arc::from(run_id.as_str()),
             key: key.clone(),
@@ -312,13 +313,28 @@ impl Engine {
     }
 
     /// Waits for a run to end, at most `limit`; `None` if unknown or still going.
-    pub async fn wait(&self, run_id: &str, limit: Duration) -> Option<RunOutcome> {
+    pub async fn wait(&self, run_id: &str, limit: Duration) -> Option<RunRecord> {
         let mut rx = self.registry().runs.get(run_id)?.outcome.clone();
         let done = match tokio::time::timeout(limit, rx.wait_for(Option::is_some)).await {
             Ok(Ok(v)) => v.clone(),
             _ => None,
         };
         done.or_else(|| rx.borrow().clone())
+    }
+
+    /// Whether `run_id` is known (running, queued, or recently finished).
+    pub fn knows_run(&self, run_id: &str) -> bool {
+        self.registry().runs.contains_key(run_id)
+    }
+
+    /// Session keys with an unfinished run (running or queued).
+    pub fn busy_sessions(&self) -> std::collections::HashSet<String> {
+        self.registry()
+            .runs
+            .values()
+            .filter(|r| r.outcome.borrow().is_none())
+            .map(|r| r.session_key.clone())
+            .collect()
     }
 
     /// A page of a session's history (see [`SessionStore::history`]).
@@ -329,6 +345,21 @@ impl Engine {
         before: Option<usize>,
     ) -> Result<History, SessionError> {
         self.inner.sessions.history(key, limit, before).await
+    }
+
+    /// One session's summary, if it exists.
+    pub async fn session(&self, key: &SessionKey) -> Option<SessionSummary> {
+        self.inner.sessions.summary(key).await
+    }
+
+    /// The directory holding `agent`'s sessions.
+    pub fn sessions_dir(&self, agent: &str) -> PathBuf {
+        self.inner.sessions.agent_dir_path(agent)
+    }
+
+    /// The environment keys and base URLs are read from.
+    pub fn env(&self) -> &Env {
+        &self.inner.options.env
     }
 
     /// All sessions, most recent first.
@@ -359,6 +390,7 @@ fn strip_control(message: &str) -> String {
 
 /// One run's state while it executes.
 struct Run {
+    accepted_at: i64,
     engine: Engine,
     run_id: Arc<str>,
     key: SessionKey,
@@ -388,10 +420,16 @@ impl Run {
         ticket: super::scheduler::Ticket,
         cancel: CancellationToken,
         timeout: Option<Duration>,
-        outcome: watch::Sender<Option<RunOutcome>>,
+        outcome: watch::Sender<Option<RunRecord>>,
     ) {
         let result = self.drive(chain, message, ticket, &cancel, timeout).await;
-        outcome.send_replace(Some(result));
+        outcome.send_replace(Some(RunRecord {
+            outcome: result,
+            session_key: self.key.to_string(),
+            agent_id: self.agent_id.to_string(),
+            accepted_at: self.accepted_at,
+            ended_at: now_ms(),
+        }));
         let mut registry = self.engine.registry();
         registry.finished.push_back(self.run_id.to_string());
         while registry.finished.len() > REMEMBERED_RUNS {

@@ -88,3 +88,14 @@ pub enum RunOutcome {
         attempts: Vec<Attempt>,
     },
 }
+
+/// A finished run: how it ended and when (ms since the epoch).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunRecord {
+    pub outcome: RunOutcome,
+    pub session_key: String,
+    pub agent_id: String,
+    /// When the send was accepted.
+    pub accepted_at: i64,
+    pub ended_at: i64,
+}

@@ -16,4 +16,5 @@ pub mod sessions;
 pub use engine::{
     Acceptance, Accepted, Engine, EngineError, EngineOptions, SendError, SendRequest,
 };
-pub use events::{RunEvent, RunEventKind, RunOutcome};
+pub use events::{RunEvent, RunEventKind, RunOutcome, RunRecord};
+pub mod protocol;

@@ -53,6 +53,8 @@ pub struct History {
     pub key: String,
     pub session_id: Option<String>,
     pub messages: Vec<TranscriptMessage>,
+    /// Index of the first message of the page in the transcript.
+    pub start: usize,
     /// Messages in the whole transcript.
     pub total: usize,
     /// Older messages exist before this page.
@@ -310,6 +312,7 @@ impl SessionStore {
                 key: key.to_string(),
                 session_id: None,
                 messages: Vec::new(),
+                start: 0,
                 total: 0,
                 has_more: false,
                 next_cursor: None,
@@ -324,6 +327,7 @@ impl SessionStore {
             key: key.to_string(),
             session_id: Some(t.header.id.clone()),
             messages: t.messages[start..end].to_vec(),
+            start,
             total,
             has_more: start > 0,
             next_cursor: (start > 0).then_some(start),
@@ -353,6 +357,26 @@ impl SessionStore {
                 .then_with(|| a.key.cmp(&b.key))
         });
         out
+    }
+
+    /// The summary of one session, if it exists.
+    pub async fn summary(&self, key: &SessionKey) -> Option<SessionSummary> {
+        let agents = self.agents.lock().await;
+        let e = agents.get(key.agent_id())?.index.get(key.as_str())?;
+        Some(SessionSummary {
+            key: key.to_string(),
+            agent_id: key.agent_id().to_owned(),
+            session_id: e.session_id.clone(),
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+            message_count: e.message_count,
+            last_model: e.last_model.clone(),
+        })
+    }
+
+    /// Where an agent's sessions live (for `sessions.list`'s `path`).
+    pub fn agent_dir_path(&self, agent: &str) -> PathBuf {
+        self.agent_dir(agent)
     }
 
     /// Starts `key` over with an empty transcript; the old one is kept aside.
