@@ -1,4 +1,241 @@
-fn main() {
-    eprintln!("fly-local: not built yet");
-    std::process::exit(1);
+//! `fly-local`: serve a local Fly Machines API, or read a machine's logs.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use fly_local::{Delays, FlyLocal, ImageSpec, ImageTable, Isolation, Settings};
+
+#[derive(Parser)]
+#[command(
+    name = "fly-local",
+    version,
+    about = "A local, faithful Fly Machines API whose machines are real processes"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve the Machines API (under /v1) and fly-local's admin API (under /__fly-local).
+    Serve(Serve),
+    /// Print a machine's captured stdout/stderr.
+    Logs(Logs),
+}
+
+#[derive(Parser)]
+struct Serve {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:4280")]
+    listen: SocketAddr,
+    /// Data directory (state, machine roots, logs, volumes).
+    #[arg(long)]
+    data: PathBuf,
+    /// API token clients must send (Bearer or FlyV1); random if not set.
+    #[arg(long, env = "FLY_LOCAL_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Image table entry PATTERN=DIR[:DIR…] (programs of images matching PATTERN are found in DIRs).
+    #[arg(long = "image", value_name = "PATTERN=DIRS")]
+    images: Vec<String>,
+    /// Image table file (YAML or JSON, see the crate docs); entries from --image come first.
+    #[arg(long = "images", value_name = "FILE")]
+    images_file: Option<PathBuf>,
+    /// Run all machines without processes (state machine only).
+    #[arg(long)]
+    simulate: bool,
+    /// Region for machines and volumes created without one.
+    #[arg(long, default_value = "iad")]
+    region: String,
+    /// How machine processes are isolated.
+    #[arg(long, value_enum, default_value_t = IsolationArg::Auto)]
+    isolation: IsolationArg,
+    /// How long transient states (starting, stopping, …) last, in milliseconds.
+    #[arg(long, default_value_t = 20)]
+    transition_ms: u64,
+    /// How long a volume stays bound to a destroyed machine, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    volume_unbind_ms: u64,
+    /// App names that belong to another organization (GET → 403, create → 422).
+    #[arg(long = "foreign-app")]
+    foreign_apps: Vec<String>,
+    /// Log as JSON lines.
+    #[arg(long)]
+    json_logs: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum IsolationArg {
+    Auto,
+    Namespaces,
+    Host,
+}
+
+#[derive(Parser)]
+struct Logs {
+    /// Machine id.
+    machine_id: String,
+    /// Only accept the machine if it belongs to this app.
+    #[arg(long)]
+    app: Option<String>,
+    /// Read from this data directory instead of a running server.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Base URL of a running fly-local.
+    #[arg(long, default_value = "http://127.0.0.1:4280")]
+    url: String,
+    #[arg(long, env = "FLY_LOCAL_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Only the last N lines.
+    #[arg(long)]
+    tail: Option<usize>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Cmd::Serve(args) => serve(args).await,
+        Cmd::Logs(args) => logs(args).await,
+    }
+}
+
+async fn serve(args: Serve) -> anyhow::Result<()> {
+    init_tracing(args.json_logs);
+    let mut table = ImageTable::default();
+    for s in &args.images {
+        table
+            .images
+            .push(ImageSpec::parse_short(s).map_err(anyhow::Error::msg)?);
+    }
+    if let Some(file) = &args.images_file {
+        table.images.extend(
+            ImageTable::from_file(file)
+                .map_err(anyhow::Error::msg)?
+                .images,
+        );
+    }
+    let transition = std::time::Duration::from_millis(args.transition_ms);
+    let settings = Settings {
+        token: args.token.unwrap_or_default(),
+        default_region: args.region,
+        simulate: args.simulate,
+        images: table,
+        delays: Delays {
+            launch: transition,
+            start: transition,
+            stop: transition,
+            destroy: transition,
+            volume_destroy: transition,
+            volume_unbind: std::time::Duration::from_millis(args.volume_unbind_ms),
+            ..Delays::default()
+        },
+        isolation: match args.isolation {
+            IsolationArg::Auto => Isolation::Auto,
+            IsolationArg::Namespaces => Isolation::Namespaces,
+            IsolationArg::Host => Isolation::Host,
+        },
+        foreign_apps: args.foreign_apps,
+        ..Settings::default()
+    };
+    let server = FlyLocal::builder()
+        .data_dir(&args.data)
+        .listen(args.listen)
+        .settings(settings)
+        .start()
+        .await
+        .context("cannot start fly-local")?;
+    eprintln!("fly-local: Machines API on {}/v1", server.base_url());
+    eprintln!(
+        "fly-local: export FLY_API_HOSTNAME={} FLY_API_TOKEN={}",
+        server.base_url(),
+        server.token()
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    eprintln!(
+        "fly-local: stopping (machine processes end; state stays in {})",
+        args.data.display()
+    );
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn logs(args: Logs) -> anyhow::Result<()> {
+    if let Some(data) = &args.data {
+        let logs = fly_local::runtime::logs::Logs::new(data.join("machines"));
+        if !data.join("machines").join(&args.machine_id).exists() {
+            bail!("no machine {} in {}", args.machine_id, data.display());
+        }
+        print!("{}", logs.read(&args.machine_id, args.tail));
+        return Ok(());
+    }
+    let token = args
+        .token
+        .context("--token (or FLY_LOCAL_TOKEN) is required to read logs from a server")?;
+    if let Some(app) = &args.app {
+        let (status, _) = http_get(
+            &args.url,
+            &format!("/v1/apps/{app}/machines/{}", args.machine_id),
+            &token,
+        )
+        .await?;
+        if status != 200 {
+            bail!(
+                "machine {} not found in app {app} (HTTP {status})",
+                args.machine_id
+            );
+        }
+    }
+    let mut path = format!("/__fly-local/machines/{}/logs", args.machine_id);
+    if let Some(n) = args.tail {
+        path.push_str(&format!("?tail={n}"));
+    }
+    let (status, body) = http_get(&args.url, &path, &token).await?;
+    if status != 200 {
+        bail!(
+            "cannot read logs of {} (HTTP {status}): {body}",
+            args.machine_id
+        );
+    }
+    print!("{body}");
+    Ok(())
+}
+
+/// A minimal GET over HTTP/1 (the CLI talks to a local server only).
+async fn http_get(base: &str, path: &str, token: &str) -> anyhow::Result<(u16, String)> {
+    use http_body_util::{BodyExt, Empty};
+    let authority = base
+        .strip_prefix("http://")
+        .context("--url must be an http:// URL of a local fly-local")?
+        .trim_end_matches('/');
+    let stream = tokio::net::TcpStream::connect(authority)
+        .await
+        .with_context(|| format!("cannot connect to fly-local at {base}"))?;
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let req = hyper::Request::get(path)
+        .header("host", authority)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Empty::<bytes::Bytes>::new())?;
+    let resp = sender.send_request(req).await?;
+    let status = resp.status().as_u16();
+    let body = resp.into_body().collect().await?.to_bytes();
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+}
+
+fn init_tracing(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
 }

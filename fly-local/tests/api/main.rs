@@ -1,0 +1,15 @@
+//! fly-local over HTTP, exactly as clients talk to Fly: every exchange is
+//! validated against the Machines OpenAPI spec by the support client.
+
+mod support;
+
+mod admin;
+mod apps;
+mod bad_input;
+mod leases;
+mod machines;
+mod networking;
+mod persistence;
+mod processes;
+mod volumes;
+mod wait;
