@@ -65,7 +65,8 @@ impl Environment {
     pub fn load_dotenv(&mut self, path: &Path) -> Result<(), DotenvError> {
         let iter = match dotenvy::from_path_iter(path) {
             Ok(iter) => iter,
-            Err(dotenvy::Error::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            // Absent (or under a path that is not a directory): nothing to load.
+            Err(dotenvy::Error::Io(_)) if !path.is_file() => return Ok(()),
             Err(e) => {
                 return Err(DotenvError {
                     path: path.to_owned(),

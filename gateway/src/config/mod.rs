@@ -105,7 +105,7 @@ pub fn load(path: &Path, env: &Environment) -> Result<Option<Config>, ConfigErro
     let file = path.display().to_string();
     match std::fs::read_to_string(path) {
         Ok(text) => parse_str(&text, &file, env).map(Some),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(_) if !path.exists() => Ok(None),
         Err(e) => Err(ConfigError::new(&file, ConfigErrorKind::Read(e))),
     }
 }

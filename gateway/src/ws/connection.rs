@@ -67,7 +67,16 @@ pub async fn run(gateway: Arc<Gateway>, socket: WebSocket, peer: Peer) {
     }
     drop(outbox);
     let _ = writer.await;
+    // Give the client a moment to read our close frame and answer it before the socket is
+    // dropped: closing with unread input would reset the connection and lose the frame.
+    let _ = tokio::time::timeout(CLOSE_LINGER, async {
+        while stream.next().await.is_some() {}
+    })
+    .await;
 }
+
+/// How long a closed connection waits for the client's side of the closing handshake.
+const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_millis(500);
 
 type Stream = futures::stream::SplitStream<WebSocket>;
 
