@@ -385,7 +385,7 @@ impl Runtime {
             Isolation::Host => {
                 self.logs.append(
                     &machine.id,
-                    " WARN fly-local is not root: this machine shares the host network and sees its volume at its host path",
+                    " WARN host isolation (fly-local is not root, or was told so): this machine shares the host network and sees its volume at its host path",
                 );
                 sandbox::command_fresh(&plan, &plan.argv, &dirs, volume_dir.as_deref(), &Sandbox::Host, cgroup.as_ref())
             }

@@ -60,7 +60,12 @@ impl ExitInfo {
 
     /// The line Fly's init logs when the main process ends.
     pub fn log_line(&self) -> String {
-        match self.signal {
+        let oom = if self.oom_killed {
+            " ERROR Out of memory: the main process was killed by the OOM killer (see guest.memory_mb)\n"
+        } else {
+            ""
+        };
+        let exit = match self.signal {
             Some(sig) => format!(
                 " INFO Main child exited with signal (with signal '{}', core dumped? false)",
                 Signal::try_from(sig)
@@ -71,7 +76,8 @@ impl ExitInfo {
                 " INFO Main child exited normally with code: {}",
                 self.exit_code()
             ),
-        }
+        };
+        format!("{oom}{exit}")
     }
 }
 

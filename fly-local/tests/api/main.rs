@@ -6,6 +6,7 @@ mod support;
 mod admin;
 mod apps;
 mod bad_input;
+mod gateway;
 mod leases;
 mod machines;
 mod networking;

@@ -438,3 +438,98 @@ async fn every_boot_is_fresh_and_fly_local_restarts_reboot_machines() {
         assert_eq!(boot2.trim().len(), 36);
     }
 }
+
+#[tokio::test]
+async fn memory_beyond_the_guest_size_is_oom_killed() {
+    let t = server().await;
+    let app = t.app("proc-oom").await;
+    let mut cfg = config(json!({"ALLOC_MB": "600"}));
+    cfg["guest"] = json!({"cpu_kind": "shared", "cpus": 1, "memory_mb": 256});
+    let m = t.api.create_machine(&app, json!({"config": cfg})).await;
+    let id = m["id"].as_str().unwrap().to_owned();
+    t.api.wait_state(&app, &id, "stopped").await;
+    let exit = crate::machines::event(&t, &app, &id, "exit").await;
+    assert_eq!(
+        exit["request"]["exit_event"]["oom_killed"], true,
+        "{exit:#}"
+    );
+    let logs = t
+        .api
+        .get(&format!("/__fly-local/machines/{id}/logs"))
+        .await
+        .text;
+    assert!(!logs.contains("standin allocated"), "{logs}");
+    assert!(logs.contains("Out of memory"), "{logs}");
+}
+
+#[tokio::test]
+async fn host_isolation_runs_on_the_host_with_volume_paths_rewritten() {
+    let t = TestServer::start(|b| {
+        b.image(standin_image("test/standin:*"))
+            .isolation(fly_local::Isolation::Host)
+    })
+    .await;
+    let app = t.app("proc-host").await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let vol = t
+        .api
+        .post(
+            &format!("/v1/apps/{app}/volumes"),
+            json!({"name": "data", "region": "iad"}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut cfg = config(json!({"PORT": port.to_string(), "STATE": "/data/state"}));
+    cfg["services"][0]["internal_port"] = json!(port);
+    cfg["checks"]["alive"]["port"] = json!(port);
+    cfg["mounts"] = json!([{"volume": vol, "path": "/data"}]);
+    cfg["files"] = json!([{"guest_path": "/data/seeded.txt", "raw_value": "c2VlZA=="}]);
+    let m = t
+        .api
+        .create_machine(&app, json!({"region": "iad", "config": cfg}))
+        .await;
+    let id = m["id"].as_str().unwrap().to_owned();
+    t.api.wait_state(&app, &id, "started").await;
+    checks_become(&t, &app, &id, "passing").await;
+    let host_vol = t.data_dir().join("data/volumes").join(&vol);
+    let seen = http_get(service_port_of(&t, &id).await, "/env/STATE")
+        .await
+        .unwrap()
+        .1;
+    assert_eq!(
+        seen,
+        host_vol.join("state").display().to_string(),
+        "the mount path is rewritten to the volume's directory"
+    );
+    assert_eq!(
+        std::fs::read_to_string(host_vol.join("seeded.txt")).unwrap(),
+        "seed"
+    );
+    let logs = t
+        .api
+        .get(&format!("/__fly-local/machines/{id}/logs"))
+        .await
+        .text;
+    assert!(
+        logs.contains("WARN host isolation"),
+        "the fallback is announced: {logs}"
+    );
+    let info = t.api.get("/__fly-local/info").await.body;
+    assert_eq!(info["isolation"], "host");
+}
+
+async fn service_port_of(t: &TestServer, id: &str) -> u16 {
+    let ep = t
+        .api
+        .get(&format!("/__fly-local/machines/{id}/endpoint"))
+        .await
+        .body;
+    ep["service_ports"][0]["port"].as_u64().unwrap() as u16
+}

@@ -7,7 +7,8 @@ Listens on $BIND:$PORT (default 0.0.0.0:8080) and answers:
   GET /pid              its own pid
   GET /exit/CODE        answers, then exits with CODE
 Prints a line when listening and when signalled. With $EXIT_AT_START=N it
-exits with N right away (a crashing program).
+exits with N right away (a crashing program); with $ALLOC_MB=N it first
+touches N MB of memory.
 """
 import http.server
 import os
@@ -22,6 +23,13 @@ def on_signal(signum, _frame):
 
 signal.signal(signal.SIGTERM, on_signal)
 signal.signal(signal.SIGINT, on_signal)
+
+if os.environ.get("ALLOC_MB"):
+    print(f"standin allocating {os.environ['ALLOC_MB']} MB", flush=True)
+    hog = bytearray(int(os.environ["ALLOC_MB"]) * 1024 * 1024)
+    for i in range(0, len(hog), 4096):
+        hog[i] = 1
+    print("standin allocated", flush=True)
 
 if os.environ.get("EXIT_AT_START"):
     print(f"standin exiting with {os.environ['EXIT_AT_START']}", flush=True)
