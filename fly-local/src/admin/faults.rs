@@ -18,6 +18,22 @@ pub enum FaultKind {
     CommitThenFail,
     /// The request is delayed, then served normally.
     Latency,
+    /// List responses omit objects created in the last `stale_ms` (the
+    /// eventual consistency that makes careless clients create duplicates).
+    StaleList,
+    /// List responses come in random order (the API promises none).
+    ShuffleList,
+}
+
+/// The error body shape a fault answers with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyStyle {
+    /// `{"error": "…"}` (current).
+    #[default]
+    Current,
+    /// `{"status": "error", "message": "…"}` (older responses).
+    Legacy,
 }
 
 /// A fault as configured through `POST /__fly-local/faults`.
@@ -41,6 +57,10 @@ pub struct FaultSpec {
     /// Error text (default: a generic message for the status).
     #[serde(default)]
     pub message: Option<String>,
+    #[serde(default)]
+    pub stale_ms: Option<u64>,
+    #[serde(default)]
+    pub body_style: BodyStyle,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -54,6 +74,8 @@ pub struct Fault {
     pub probability: f64,
     pub times: Option<u64>,
     pub message: Option<String>,
+    pub stale_ms: u64,
+    pub body_style: BodyStyle,
     pub triggered: u64,
 }
 
@@ -95,6 +117,9 @@ impl Faults {
         if spec.kind == FaultKind::Latency && spec.latency_ms.is_none() {
             return Err("latency_ms: required for a latency fault".into());
         }
+        if spec.kind == FaultKind::StaleList && spec.stale_ms.is_none() {
+            return Err("stale_ms: required for a stale_list fault".into());
+        }
         if let Some(route) = &spec.route
             && !route.contains(" /v1/")
         {
@@ -114,6 +139,8 @@ impl Faults {
             probability,
             times: spec.times,
             message: spec.message,
+            stale_ms: spec.stale_ms.unwrap_or(0),
+            body_style: spec.body_style,
             triggered: 0,
         };
         inner.1.push(fault.clone());

@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use axum::Json;
 use axum::extract::{Path, State};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::extract::{JsonBody, Nonce, Params};
 use super::guard::{check_lease, new_lease};
+use super::middleware::ListView;
 use crate::context::Ctx;
 use crate::db::Write;
 use crate::error::{ApiError, ApiResult};
@@ -59,6 +60,7 @@ pub async fn list(
     State(ctx): State<Ctx>,
     Path(app): Path<String>,
     params: Params,
+    view: Option<Extension<ListView>>,
 ) -> ApiResult<Json<Value>> {
     let include_deleted = params.flag("include_deleted")?;
     let opts = RenderOptions {
@@ -71,7 +73,7 @@ pub async fn list(
     let now = ctx.clock.unix_secs();
     let db = ctx.shared.read();
     db.app(&app)?;
-    let machines: Vec<Value> = db
+    let machines: Vec<(jiff::Timestamp, Value)> = db
         .machines_of(&app)
         .filter(|m| include_deleted || m.state != MachineState::Destroyed)
         .filter(|m| region.as_deref().is_none_or(|r| m.region == r))
@@ -80,9 +82,15 @@ pub async fn list(
             let md = m.metadata();
             meta.iter().all(|(k, v)| md.get(k) == Some(v))
         })
-        .map(|m| m.to_json(&ctx.runtime.checks_of(&m.id), opts, now))
+        .map(|m| {
+            (
+                m.created_at,
+                m.to_json(&ctx.runtime.checks_of(&m.id), opts, now),
+            )
+        })
         .collect();
-    Ok(Json(Value::Array(machines)))
+    let view = view.map(|v| v.0).unwrap_or_default();
+    Ok(Json(Value::Array(view.apply(ctx.clock.now(), machines))))
 }
 
 pub async fn show(

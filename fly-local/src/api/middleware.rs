@@ -69,12 +69,24 @@ pub async fn log_and_faults(State(ctx): State<Ctx>, req: Request, next: Next) ->
     let route = format!("{method} {template}");
     let faults = ctx.faults.trigger(&route);
 
+    let mut req = req;
     let mut fault_id = None;
-    for f in faults.iter().filter(|f| f.kind == FaultKind::Latency) {
-        tokio::time::sleep(std::time::Duration::from_millis(f.latency_ms)).await;
+    let mut view = ListView::default();
+    for f in &faults {
+        match f.kind {
+            FaultKind::Latency => {
+                tokio::time::sleep(std::time::Duration::from_millis(f.latency_ms)).await
+            }
+            FaultKind::StaleList => view.stale = Some(std::time::Duration::from_millis(f.stale_ms)),
+            FaultKind::ShuffleList => view.shuffle = true,
+            FaultKind::Error | FaultKind::CommitThenFail => continue,
+        }
         fault_id = Some(f.id.clone());
     }
-    let failing = faults.iter().find(|f| f.kind != FaultKind::Latency);
+    req.extensions_mut().insert(view);
+    let failing = faults
+        .iter()
+        .find(|f| matches!(f.kind, FaultKind::Error | FaultKind::CommitThenFail));
     let resp = match failing {
         Some(f) if f.kind == FaultKind::Error => {
             fault_id = Some(f.id.clone());
@@ -101,8 +113,45 @@ pub async fn log_and_faults(State(ctx): State<Ctx>, req: Request, next: Next) ->
     resp
 }
 
+/// How list endpoints must (mis)behave for this request, per injected faults.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListView {
+    /// Hide objects created within this long.
+    pub stale: Option<std::time::Duration>,
+    /// Randomize the order.
+    pub shuffle: bool,
+}
+
+impl ListView {
+    /// Applies the view to a list of (created_at, item).
+    pub fn apply<T>(&self, now: jiff::Timestamp, items: Vec<(jiff::Timestamp, T)>) -> Vec<T> {
+        let cutoff = self
+            .stale
+            .and_then(|d| jiff::SignedDuration::try_from(d).ok())
+            .and_then(|d| now.checked_sub(d).ok());
+        let mut out: Vec<T> = items
+            .into_iter()
+            .filter(|(created, _)| cutoff.is_none_or(|c| *created <= c))
+            .map(|(_, item)| item)
+            .collect();
+        if self.shuffle {
+            use rand::seq::SliceRandom;
+            out.shuffle(&mut rand::rng());
+        }
+        out
+    }
+}
+
 fn fault_response(fault: &crate::admin::faults::Fault) -> Response {
-    let mut resp = fault.error().into_response();
+    let err = fault.error();
+    let mut resp = match fault.body_style {
+        crate::admin::faults::BodyStyle::Current => err.into_response(),
+        crate::admin::faults::BodyStyle::Legacy => (
+            err.status,
+            axum::Json(serde_json::json!({ "status": "error", "message": err.message })),
+        )
+            .into_response(),
+    };
     if let Some(secs) = fault.retry_after_secs
         && let Ok(v) = HeaderValue::from_str(&secs.to_string())
     {

@@ -2,12 +2,13 @@
 //! (same region as the machine, one machine per volume, grow-only extend,
 //! deletion states, duplicate names allowed).
 
-use axum::Json;
 use axum::extract::{Path, State};
+use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::extract::{JsonBody, Params};
+use super::middleware::ListView;
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::model::Volume;
@@ -55,17 +56,19 @@ pub async fn list(
     State(ctx): State<Ctx>,
     Path(app): Path<String>,
     params: Params,
+    view: Option<Extension<ListView>>,
 ) -> ApiResult<Json<Value>> {
     params.flag("summary")?;
     let now = ctx.clock.now();
     let db = ctx.shared.read();
     db.app(&app)?;
-    Ok(Json(Value::Array(
-        db.volumes_of(&app)
-            .filter(|v| !v.is_destroyed())
-            .map(|v| v.to_json(now, None))
-            .collect(),
-    )))
+    let volumes = db
+        .volumes_of(&app)
+        .filter(|v| !v.is_destroyed())
+        .map(|v| (v.created_at, v.to_json(now, None)))
+        .collect();
+    let view = view.map(|v| v.0).unwrap_or_default();
+    Ok(Json(Value::Array(view.apply(now, volumes))))
 }
 
 pub async fn show(State(ctx): State<Ctx>, Path((app, id)): AppVolume) -> ApiResult<Json<Value>> {

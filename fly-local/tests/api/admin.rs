@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::TestServer;
 
@@ -197,4 +197,86 @@ async fn kill_needs_a_running_machine_and_unknown_machines_are_404() {
         .get(&format!("/__fly-local/machines/{id}/endpoint"))
         .await;
     assert_eq!(ep.body, json!({"service_ports": []}));
+}
+
+#[tokio::test]
+async fn stale_and_shuffled_lists_and_legacy_error_bodies() {
+    let t = TestServer::simulated().await;
+    let app = t.app("faults-b").await;
+    for _ in 0..6 {
+        t.api
+            .create_machine(
+                &app,
+                json!({"config": {"image": "x:1"}, "skip_launch": true}),
+            )
+            .await;
+    }
+    let list_route = "GET /v1/apps/{app_name}/machines";
+    // A list right after a write misses the new machine.
+    t.api
+        .post(
+            "/__fly-local/faults",
+            json!({"route": list_route, "kind": "stale_list", "stale_ms": 60000, "times": 1}),
+        )
+        .await;
+    assert_eq!(
+        t.api.get(&format!("/v1/apps/{app}/machines")).await.body,
+        json!([]),
+        "stale list"
+    );
+    assert_eq!(
+        t.api
+            .get(&format!("/v1/apps/{app}/machines"))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        6
+    );
+
+    // Shuffled order: same set, and some call differs from sorted order.
+    let sorted: Vec<Value> = t
+        .api
+        .get(&format!("/v1/apps/{app}/machines"))
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].clone())
+        .collect();
+    t.api
+        .post(
+            "/__fly-local/faults",
+            json!({"route": list_route, "kind": "shuffle_list"}),
+        )
+        .await;
+    let mut differed = false;
+    for _ in 0..20 {
+        let ids: Vec<Value> = t
+            .api
+            .get(&format!("/v1/apps/{app}/machines"))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].clone())
+            .collect();
+        let mut a = ids.clone();
+        a.sort_by_key(|v| v.to_string());
+        let mut b = sorted.clone();
+        b.sort_by_key(|v| v.to_string());
+        assert_eq!(a, b);
+        differed |= ids != sorted;
+    }
+    assert!(differed, "20 shuffles of 6 items all came back in order");
+    t.api.delete("/__fly-local/faults").await;
+
+    // The older error body style.
+    t.api.post("/__fly-local/faults", json!({"route": "GET /v1/apps/{app_name}", "kind": "error", "status": 503, "body_style": "legacy", "message": "maintenance"})).await;
+    let r = t.api.get(&format!("/v1/apps/{app}")).await;
+    assert_eq!(r.status, 503);
+    assert_eq!(r.body, json!({"status": "error", "message": "maintenance"}));
 }

@@ -85,3 +85,115 @@ async fn a_second_server_cannot_share_the_data_dir() {
         "{err}"
     );
 }
+
+/// The `fly-local` binary, killed with SIGKILL mid-flight: its state is
+/// intact on the next start, its machine processes died with it, and
+/// `fly-local logs` reads a machine's output from the data dir.
+#[tokio::test]
+async fn kill_dash_nine_loses_nothing_that_was_acknowledged() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let machines = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/machines");
+    let spawn = || {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_fly-local"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+            .arg(&data)
+            .args([
+                "--token",
+                crate::support::TOKEN,
+                "--image",
+                &format!("test/standin:*={machines}"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        (child, format!("http://127.0.0.1:{port}"))
+    };
+    // Readiness: the line the CLI prints once it is listening.
+    let ready = |child: &mut std::process::Child, base: String| {
+        use std::io::BufRead;
+        let stderr = child.stderr.take().unwrap();
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        let line = lines
+            .find(|l| l.as_ref().is_ok_and(|l| l.contains("Machines API on")))
+            .expect("fly-local never listened");
+        assert!(line.unwrap().contains(&base));
+        std::thread::spawn(move || lines.for_each(drop));
+        crate::support::Api::new(&base)
+    };
+
+    let (mut child, base) = spawn();
+    let api = ready(&mut child, base);
+    assert_eq!(
+        api.post(
+            "/v1/apps",
+            json!({"name": "crashy", "org_slug": "personal"})
+        )
+        .await
+        .status,
+        201
+    );
+    let vol = api
+        .post(
+            "/v1/apps/crashy/volumes",
+            json!({"name": "d", "region": "iad"}),
+        )
+        .await
+        .body["id"]
+        .clone();
+    let m = api
+        .create_machine(
+            "crashy",
+            json!({"region": "iad", "config": {
+            "image": "test/standin:1",
+            "init": {"cmd": ["python3", format!("{machines}/standin.py")]},
+            "mounts": [{"volume": vol, "path": "/data"}]}}),
+        )
+        .await;
+    let id = m["id"].as_str().unwrap().to_owned();
+    api.wait_state("crashy", &id, "started").await;
+    for i in 0..20 {
+        api.post(
+            &format!("/v1/apps/crashy/secrets/S{i}"),
+            json!({"value": format!("v{i}")}),
+        )
+        .await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut child, base) = spawn();
+    let api = ready(&mut child, base);
+    let secrets = api.get("/v1/apps/crashy/secrets").await.body;
+    assert_eq!(secrets["secrets"].as_array().unwrap().len(), 20);
+    assert_eq!(
+        api.get(&format!(
+            "/v1/apps/crashy/volumes/{}",
+            vol.as_str().unwrap()
+        ))
+        .await
+        .body["attached_machine_id"],
+        id.as_str()
+    );
+    api.wait_state("crashy", &id, "started").await;
+
+    let out = Command::new(env!("CARGO_BIN_EXE_fly-local"))
+        .args(["logs", &id, "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("fly-local restarted: booting the machine again")
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

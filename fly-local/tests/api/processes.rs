@@ -533,3 +533,65 @@ async fn service_port_of(t: &TestServer, id: &str) -> u16 {
         .body;
     ep["service_ports"][0]["port"].as_u64().unwrap() as u16
 }
+
+#[tokio::test]
+async fn machines_keep_their_boot_time_secrets_until_updated() {
+    let t = server().await;
+    let app = t.app("proc-secrets").await;
+    t.api
+        .post(
+            &format!("/v1/apps/{app}/secrets/TOKEN"),
+            json!({"value": "one"}),
+        )
+        .await;
+    let cfg = config(json!({}));
+    let m = t.api.create_machine(&app, json!({"config": cfg})).await;
+    let id = m["id"].as_str().unwrap().to_owned();
+    t.api.wait_state(&app, &id, "started").await;
+    checks_become(&t, &app, &id, "passing").await;
+    let port = service_port(&t, &id).await;
+    assert_eq!(http_get(port, "/env/TOKEN").await.unwrap().1, "one");
+
+    let v = t
+        .api
+        .post(
+            &format!("/v1/apps/{app}/secrets/TOKEN"),
+            json!({"value": "two"}),
+        )
+        .await
+        .body["version"]
+        .clone();
+    let r = t
+        .api
+        .post(&format!("/v1/apps/{app}/machines/{id}/restart"), json!({}))
+        .await;
+    assert_eq!(r.status, 200);
+    t.api.wait_state(&app, &id, "started").await;
+    checks_become(&t, &app, &id, "passing").await;
+    assert_eq!(
+        http_get(port, "/env/TOKEN").await.unwrap().1,
+        "one",
+        "a restart keeps the boot-time secrets"
+    );
+
+    let up = t
+        .api
+        .post(
+            &format!("/v1/apps/{app}/machines/{id}"),
+            json!({"config": cfg, "min_secrets_version": v}),
+        )
+        .await;
+    assert_eq!(up.status, 200, "{}", up.body);
+    let version = up.body["instance_id"].as_str().unwrap();
+    t.api
+        .get(&format!(
+            "/v1/apps/{app}/machines/{id}/wait?state=started&version={version}&timeout=30"
+        ))
+        .await;
+    checks_become(&t, &app, &id, "passing").await;
+    assert_eq!(
+        http_get(port, "/env/TOKEN").await.unwrap().1,
+        "two",
+        "an update applies the new secrets"
+    );
+}

@@ -211,6 +211,11 @@ fn deviations(template: &str, method: &str, status: u16, body: &mut Value) {
             other => autostop_to_string(other),
         }
     }
+    // §11: the older error body form {"status":"error","message":"…"}.
+    if status >= 400 && body.get("status") == Some(&json!("error")) && body.get("message").is_some()
+    {
+        *body = json!({"error": body["message"]});
+    }
     // §11: app create's 422 carries status "name_taken", absent from the enum.
     if body.get("status") == Some(&json!("name_taken")) {
         body.as_object_mut().expect("object").remove("status");
