@@ -6,6 +6,7 @@
 //! Calls that change a machine take the [`Lease`] held on it: the lease names
 //! the machine, and its nonce goes in `fly-machine-lease-nonce`.
 
+use std::borrow::Borrow;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -123,10 +124,13 @@ impl Machines {
         self.client.json(request).await
     }
 
-    /// Destroys the leased machine (and with it the lease). Without `force`
-    /// the API refuses a running machine.
-    pub async fn destroy(&self, lease: Lease, force: bool) -> Result<(), Error> {
-        let id = self.leased(&lease)?;
+    /// Destroys the leased machine; the lease ends with it (releasing it
+    /// afterwards is harmless). Without `force` the API refuses a running
+    /// machine: pass `&lease` to keep holding the lease in that case, or the
+    /// lease itself to give it up whatever happens.
+    pub async fn destroy(&self, lease: impl Borrow<Lease>, force: bool) -> Result<(), Error> {
+        let lease = lease.borrow();
+        let id = self.leased(lease)?;
         let mut request = Request::new(Route::MACHINE_DESTROY, &[&self.app, id])
             .nonce(lease.nonce())
             .gone_is_done();
