@@ -70,3 +70,15 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn invoked_as_openclaw_it_is_the_gateway() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("openclaw");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_openclaw-operator"), &link).unwrap();
+    let out = Command::new(&link).arg("--help").output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("gateway"), "{text}");
+    assert!(!text.contains("Reconcile resources from files"), "{text}");
+}

@@ -14,7 +14,7 @@ use crate::telemetry;
 use crate::validate::Target;
 
 /// Prints the plan; returns the process exit code (1 when something is invalid).
-pub async fn plan(args: PlanArgs) -> anyhow::Result<i32> {
+pub async fn plan(args: PlanArgs) -> anyhow::Result<u8> {
     let metrics = Arc::new(Metrics::new());
     let (conn, offline) = match connect::from_args(&args.fly, metrics.clone())? {
         Some(c) => (c, false),

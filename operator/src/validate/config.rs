@@ -2,10 +2,9 @@
 //! can judge: its shape, settings the operator owns through flags, secrets
 //! pasted in as literals, and `${VAR}` references nothing provides.
 //!
-//! TODO(gateway-config): once `openclaw-gateway` exposes its config validator
-//! as a library (`gateway/src/config`), run it here too so every key the
-//! gateway would refuse is reported before any write. Until then only the
-//! JSON shape of the known sections is checked.
+//! Then the gateway's own validator (`openclaw_gateway::config::validate_str`,
+//! the code the gateway runs at start-up) judges every key, so a config the
+//! gateway would refuse is reported before any write.
 
 use std::collections::BTreeSet;
 
@@ -132,6 +131,24 @@ pub fn check_config(
             ));
         }
     }
+    if errors.len() == before
+        && let Err(e) = openclaw_gateway::config::validate_str(&config.to_string())
+    {
+        let path = match &e.key_path {
+            Some(k) => format!("spec.config.{k}"),
+            None => "spec.config".to_owned(),
+        };
+        let problem = match &e.kind {
+            openclaw_gateway::config::ConfigErrorKind::Invalid(m)
+            | openclaw_gateway::config::ConfigErrorKind::Syntax(m) => m.clone(),
+            other => format!("{other:?}"),
+        };
+        errors.push(FieldError::invalid(
+            path,
+            format!("the gateway refuses this config: {problem}"),
+            "fix or remove the key (see `openclaw config validate`)",
+        ));
+    }
     (errors.len() == before).then(|| obj.clone())
 }
 
@@ -242,6 +259,19 @@ mod tests {
             &["TELEGRAM_BOT_TOKEN"],
         );
         assert!(e.is_empty(), "{e:?}");
+    }
+
+    #[test]
+    fn what_the_gateway_refuses_is_refused_here() {
+        let (out, e) = check(json!({"bogusKey": 1}), &[]);
+        assert!(out.is_none());
+        assert!(e[0].starts_with("spec.config"), "{e:?}");
+        assert!(e[0].contains("the gateway refuses this config"), "{e:?}");
+        let (_, e) = check(json!({"gateway": {"controlUi": {"enabled": "yes"}}}), &[]);
+        assert!(
+            e[0].contains("spec.config.gateway.controlUi.enabled"),
+            "{e:?}"
+        );
     }
 
     #[test]
