@@ -50,6 +50,12 @@ impl Environment {
         self.vars.get(name).map(String::as_str)
     }
 
+    /// Every variable (in no particular order), for lookups by prefix such as
+    /// `ANTHROPIC_API_KEY_*`.
+    pub fn vars(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// The value of `name` with surrounding whitespace removed, `None` when unset or blank
     /// (the original trims every path and port variable it reads).
     pub fn get_trimmed(&self, name: &str) -> Option<&str> {

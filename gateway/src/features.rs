@@ -5,4 +5,5 @@ use crate::state::GatewayBuilder;
 
 pub fn install(builder: &mut GatewayBuilder) {
     crate::ws::methods::install(builder);
+    crate::agents::install(builder);
 }

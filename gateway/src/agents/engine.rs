@@ -26,8 +26,11 @@ use super::providers::{ChatMessage, ModelRequest, ProviderError, Role, Timeouts}
 use super::scheduler::{QueueFull, Scheduler};
 use super::sessions::{History, KeyError, SessionError, SessionKey, SessionStore, SessionSummary};
 
+/// Receives every run event as it happens, on the run's task (keep it quick).
+pub type EventSink = Arc<dyn Fn(&RunEvent) + Send + Sync>;
+
 /// Tunables that are not in `openclaw.json`.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct EngineOptions {
     /// `$OPENCLAW_STATE_DIR`; sessions live under `agents/` in it.
     pub state_dir: PathBuf,
@@ -43,6 +46,23 @@ pub struct EngineOptions {
     pub context_messages: usize,
     /// Events buffered per subscriber before a slow one misses some.
     pub event_buffer: usize,
+    /// Called with every event, in order, before it is broadcast (the
+    /// WebSocket layer's projection; it never misses an event).
+    pub sink: Option<EventSink>,
+}
+
+impl std::fmt::Debug for EngineOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineOptions")
+            .field("state_dir", &self.state_dir)
+            .field("timeouts", &self.timeouts)
+            .field("queue_limit", &self.queue_limit)
+            .field("max_tokens", &self.max_tokens)
+            .field("context_messages", &self.context_messages)
+            .field("event_buffer", &self.event_buffer)
+            .field("sink", &self.sink.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl EngineOptions {
@@ -56,6 +76,7 @@ impl EngineOptions {
             max_tokens: 8192,
             context_messages: 100,
             event_buffer: 4096,
+            sink: None,
         }
     }
 }
@@ -151,9 +172,10 @@ pub enum EngineError {
 }
 
 impl Engine {
-    /// Opens the sessions under the state dir and starts accepting runs.
-    pub async fn start(config: AgentsConfig, options: EngineOptions) -> Result<Self, EngineError> {
-        let (sessions, notes) = SessionStore::open(&options.state_dir).await?;
+    /// Opens the sessions under the state dir (blocking file I/O, at start-up)
+    /// and accepts runs from then on. Runs need a Tokio runtime.
+    pub fn new(config: AgentsConfig, options: EngineOptions) -> Result<Self, EngineError> {
+        let (sessions, notes) = SessionStore::open(&options.state_dir)?;
         for note in notes {
             tracing::warn!(target: "agents", "{note}");
         }
@@ -190,6 +212,11 @@ impl Engine {
     pub fn session_key(&self, raw: &str, agent: Option<&str>) -> Result<SessionKey, KeyError> {
         let config = self.config();
         SessionKey::resolve(raw, agent.unwrap_or(&config.agents.default_agent))
+    }
+
+    /// How many sessions exist.
+    pub fn session_count(&self) -> usize {
+        self.inner.sessions.count()
     }
 
     /// Runs now / waiting for a slot.
@@ -402,15 +429,19 @@ struct Run {
 impl Run {
     fn emit(&mut self, kind: RunEventKind) {
         self.seq += 1;
-        // No subscriber is fine: events are for whoever listens.
-        let _ = self.engine.inner.events.send(RunEvent {
+        let event = RunEvent {
             run_id: Arc::clone(&self.run_id),
             session_key: Arc::clone(&self.agent_key),
             agent_id: Arc::clone(&self.agent_id),
             seq: self.seq,
             ts: now_ms(),
             kind,
-        });
+        };
+        if let Some(sink) = &self.engine.inner.options.sink {
+            sink(&event);
+        }
+        // No subscriber is fine: events are for whoever listens.
+        let _ = self.engine.inner.events.send(event);
     }
 
     async fn execute(

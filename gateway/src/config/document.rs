@@ -23,6 +23,24 @@ pub enum Segment {
 pub struct KeyPath(pub Vec<Segment>);
 
 impl KeyPath {
+    /// Parses a path as displayed (`bindings[0].agentId`, `auth.profiles.a:b.mode`).
+    pub fn parse_dotted(path: &str) -> Self {
+        let mut segments = Vec::new();
+        for part in path.split('.') {
+            let (key, mut rest) = part.split_once('[').map_or((part, ""), |(k, r)| (k, r));
+            if !key.is_empty() {
+                segments.push(Segment::Key(key.to_owned()));
+            }
+            while let Some((index, after)) = rest.split_once(']') {
+                if let Ok(i) = index.parse() {
+                    segments.push(Segment::Index(i));
+                }
+                rest = after.strip_prefix('[').unwrap_or(after);
+            }
+        }
+        Self(segments)
+    }
+
     pub fn key(key: &str) -> Self {
         Self(vec![Segment::Key(key.to_owned())])
     }

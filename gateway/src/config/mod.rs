@@ -35,6 +35,9 @@ use crate::env::Environment;
 pub struct Config {
     /// The `gateway` section (defaults when absent).
     pub gateway: GatewayConfig,
+    /// The `agents`, `auth`, `bindings` and `models` sections, typed and checked
+    /// together (model references name providers, bindings name agents).
+    pub agents: crate::agents::config::Parsed,
     /// Sections the original knows that this gateway keeps verbatim (after `${VAR}`
     /// substitution), keyed by their top-level name: `agents`, `auth`, `bindings`, `channels`, …
     pub untyped: BTreeMap<&'static str, Value>,
@@ -46,6 +49,7 @@ impl Config {
     pub fn unimplemented_keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self.untyped.keys().map(|k| (*k).to_owned()).collect();
         keys.extend(self.gateway.unimplemented_keys());
+        keys.extend(self.agents.ignored.iter().cloned());
         keys
     }
 
@@ -61,12 +65,20 @@ impl Config {
             ));
         };
         let mut config = Config::default();
+        let mut agent_sections: BTreeMap<&str, Value> = BTreeMap::new();
         for (key, value) in root {
             let path = KeyPath::key(&key);
             match key.as_str() {
                 "$schema" if value.is_string() => {}
                 "$schema" => return Err(invalid(file, text, &path, "must be a string".into())),
                 "gateway" => config.gateway = section(value, &path, text, file)?,
+                "agents" | "auth" | "bindings" | "models" => {
+                    let name = ["agents", "auth", "bindings", "models"]
+                        .into_iter()
+                        .find(|n| *n == key)
+                        .expect("matched above");
+                    agent_sections.insert(name, value);
+                }
                 other => match UNTYPED_SECTIONS.iter().find(|name| **name == other) {
                     Some(name) => {
                         config.untyped.insert(name, value);
@@ -75,6 +87,21 @@ impl Config {
                 },
             }
         }
+        config.agents = crate::agents::config::parse(crate::agents::config::Sections {
+            agents: agent_sections.get("agents"),
+            auth: agent_sections.get("auth"),
+            bindings: agent_sections.get("bindings"),
+            models: agent_sections.get("models"),
+        })
+        .map_err(|errors| {
+            // The first problem locates the error; the message lists them all.
+            let first = &errors.0[0];
+            let mut message = first.message.clone();
+            for other in &errors.0[1..] {
+                message.push_str(&format!("\n{other}"));
+            }
+            invalid(file, text, &KeyPath::parse_dotted(&first.path), message)
+        })?;
         Ok(config)
     }
 }

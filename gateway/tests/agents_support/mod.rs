@@ -65,9 +65,7 @@ impl Harness {
     }
 
     pub async fn engine_with(&self, config: &Value, options: EngineOptions) -> Engine {
-        Engine::start(agents_config(config), options)
-            .await
-            .expect("engine starts")
+        Engine::new(agents_config(config), options).expect("engine starts")
     }
 }
 

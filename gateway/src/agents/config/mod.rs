@@ -44,6 +44,12 @@ pub struct AgentsConfig {
     pub models: ModelsSection,
 }
 
+impl Default for AgentsConfig {
+    fn default() -> Self {
+        Self::unconfigured()
+    }
+}
+
 impl AgentsConfig {
     /// The config of a gateway with no agent-related sections: agent `main`
     /// on the default model, built-in providers.
@@ -55,7 +61,7 @@ impl AgentsConfig {
 }
 
 /// A parsed config with what the operator should be told about it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Parsed {
     pub config: AgentsConfig,
     /// Key paths the original knows that this gateway ignores (one warning).

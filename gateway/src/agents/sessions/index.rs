@@ -18,7 +18,10 @@ use super::transcript::{Transcript, sync_dir};
 #[serde(rename_all = "camelCase")]
 pub(crate) struct IndexEntry {
     pub(crate) session_id: String,
+    // Defaults keep older OpenClaw `sessions.json` files (no createdAt) readable.
+    #[serde(default)]
     pub(crate) created_at: i64,
+    #[serde(default)]
     pub(crate) updated_at: i64,
     #[serde(default)]
     pub(crate) message_count: usize,

@@ -29,6 +29,7 @@ pub use key::{KeyError, SessionKey};
 pub enum SessionError {
     #[error("session storage failed at {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
+    /// A transcript exists but cannot be read (permissions, I/O).
     #[error("{0}")]
     Corrupt(String),
 }
@@ -77,6 +78,8 @@ struct AgentSessions {
 pub struct SessionStore {
     root: PathBuf,
     agents: Mutex<BTreeMap<String, AgentSessions>>,
+    /// Sessions in all indexes, readable without the lock (status reports).
+    count: std::sync::atomic::AtomicUsize,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> SessionError + '_ {
@@ -95,10 +98,11 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 impl SessionStore {
     /// Opens the store under `state_dir`, reading every agent's index (and
     /// repairing it from the transcripts if needed). Returns what was repaired.
-    pub async fn open(state_dir: &Path) -> Result<(Self, Vec<String>), SessionError> {
+    /// Blocking file I/O: call it at start-up, before serving.
+    pub fn open(state_dir: &Path) -> Result<(Self, Vec<String>), SessionError> {
         let root = state_dir.join("agents");
         let scan_root = root.clone();
-        let (agents, notes) = blocking(move || -> Result<_, SessionError> {
+        let (agents, notes) = (move || -> Result<_, SessionError> {
             let mut agents = BTreeMap::new();
             let mut notes = Vec::new();
             let dirs = match std::fs::read_dir(&scan_root) {
@@ -125,12 +129,13 @@ impl SessionStore {
                 );
             }
             Ok((agents, notes))
-        })
-        .await?;
+        })()?;
+        let count = agents.values().map(|a: &AgentSessions| a.index.len()).sum();
         Ok((
             Self {
                 root,
                 agents: Mutex::new(agents),
+                count: std::sync::atomic::AtomicUsize::new(count),
             },
             notes,
         ))
@@ -167,6 +172,12 @@ impl SessionStore {
                         if source.kind() == io::ErrorKind::NotFound =>
                     {
                         tracing::warn!(target: "agents", "session {key}: transcript {} is missing; starting a new one", path.display());
+                        self.create(key, &dir).await?
+                    }
+                    Err(e @ transcript::LoadError::NoHeader { .. }) => {
+                        // Another program's transcript (e.g. the Node gateway's): left
+                        // untouched on disk; this key continues in a new transcript.
+                        tracing::warn!(target: "agents", "session {key}: {e}; it is left as is and the session continues in a new transcript");
                         self.create(key, &dir).await?
                     }
                     Err(e) => return Err(SessionError::Corrupt(e.to_string())),
@@ -207,6 +218,9 @@ impl SessionStore {
         {
             let mut agents = self.agents.lock().await;
             if let Some(a) = agents.get_mut(key.agent_id()) {
+                if !a.index.contains_key(key.as_str()) {
+                    self.count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
                 a.index.insert(
                     key.as_str().to_owned(),
                     IndexEntry {
@@ -334,6 +348,11 @@ impl SessionStore {
         })
     }
 
+    /// How many sessions exist (without waiting for the store's lock).
+    pub fn count(&self) -> usize {
+        self.count.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Every session, most recently updated first.
     pub async fn list(&self) -> Vec<SessionSummary> {
         let agents = self.agents.lock().await;
@@ -427,6 +446,7 @@ impl SessionStore {
         let Some(entry) = entry else {
             return Ok(false);
         };
+        self.count.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
         let from = dir.join(format!("{}.jsonl", entry.session_id));
         let to = dir.join(format!("{}.jsonl.{label}.{}", entry.session_id, now_ms()));
         let guard = match &loaded {

@@ -15,7 +15,7 @@ fn texts(h: &History) -> Vec<String> {
 async fn sessions_survive_a_reopen_and_page_through_history() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let (store, notes) = SessionStore::open(dir.path()).await.unwrap();
+        let (store, notes) = SessionStore::open(dir.path()).unwrap();
         assert!(notes.is_empty());
         for i in 0..5 {
             store
@@ -28,7 +28,7 @@ async fn sessions_survive_a_reopen_and_page_through_history() {
             .await
             .unwrap();
     }
-    let (store, _) = SessionStore::open(dir.path()).await.unwrap();
+    let (store, _) = SessionStore::open(dir.path()).unwrap();
     let page = store.history(&key("main"), 2, None).await.unwrap();
     assert_eq!(texts(&page), ["m3", "m4"]);
     assert_eq!(
@@ -61,7 +61,7 @@ async fn sessions_survive_a_reopen_and_page_through_history() {
 async fn a_torn_write_loses_nothing_before_it() {
     let dir = tempfile::tempdir().unwrap();
     let session_id = {
-        let (store, _) = SessionStore::open(dir.path()).await.unwrap();
+        let (store, _) = SessionStore::open(dir.path()).unwrap();
         store
             .append(&key("main"), TranscriptMessage::user("kept", "r"))
             .await
@@ -78,7 +78,7 @@ async fn a_torn_write_loses_nothing_before_it() {
         .write_all(b"{\"type\":\"mess")
         .unwrap();
 
-    let (store, _) = SessionStore::open(dir.path()).await.unwrap();
+    let (store, _) = SessionStore::open(dir.path()).unwrap();
     assert_eq!(
         texts(&store.history(&key("main"), 10, None).await.unwrap()),
         ["kept"]
@@ -98,7 +98,7 @@ async fn a_torn_write_loses_nothing_before_it() {
 #[tokio::test]
 async fn reset_and_delete_keep_the_old_transcript_aside() {
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = SessionStore::open(dir.path()).await.unwrap();
+    let (store, _) = SessionStore::open(dir.path()).unwrap();
     store
         .append(&key("main"), TranscriptMessage::user("before", "r"))
         .await
@@ -126,7 +126,7 @@ async fn reset_and_delete_keep_the_old_transcript_aside() {
     assert!(store.delete(&key("main")).await.unwrap());
     assert!(!store.delete(&key("main")).await.unwrap());
     assert!(store.list().await.is_empty());
-    let (reopened, _) = SessionStore::open(dir.path()).await.unwrap();
+    let (reopened, _) = SessionStore::open(dir.path()).unwrap();
     assert!(
         reopened.list().await.is_empty(),
         "deleted sessions stay deleted after a restart"
@@ -137,7 +137,7 @@ async fn reset_and_delete_keep_the_old_transcript_aside() {
 async fn a_corrupt_index_is_kept_aside_and_rebuilt() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let (store, _) = SessionStore::open(dir.path()).await.unwrap();
+        let (store, _) = SessionStore::open(dir.path()).unwrap();
         store
             .append(&key("main"), TranscriptMessage::user("hello", "r"))
             .await
@@ -145,7 +145,7 @@ async fn a_corrupt_index_is_kept_aside_and_rebuilt() {
     }
     let index = dir.path().join("agents/main/sessions/sessions.json");
     std::fs::write(&index, "{ not json").unwrap();
-    let (store, notes) = SessionStore::open(dir.path()).await.unwrap();
+    let (store, notes) = SessionStore::open(dir.path()).unwrap();
     assert!(notes.iter().any(|n| n.contains("was corrupt")), "{notes:?}");
     assert_eq!(
         texts(&store.history(&key("main"), 10, None).await.unwrap()),
