@@ -68,11 +68,16 @@ fn the_deployment_guides_config_loads() {
 fn a_misspelled_provider_is_reported_at_its_line() {
     let text = GUIDE.replace("\"primary\": \"anthropic/", "\"primary\": \"antrhopic/");
     let err = validate_str(&text).unwrap_err();
-    assert_eq!(err.key_path.as_deref(), Some("agents.defaults.model.primary"));
+    assert_eq!(
+        err.key_path.as_deref(),
+        Some("agents.defaults.model.primary")
+    );
     assert_eq!(err.line, Some(5), "{err}");
     assert!(
         err.to_string().starts_with("<inline>:5:")
-            && err.to_string().contains("agents.defaults.model.primary: unknown provider \"antrhopic\""),
+            && err
+                .to_string()
+                .contains("agents.defaults.model.primary: unknown provider \"antrhopic\""),
         "{err}"
     );
 }
@@ -88,7 +93,14 @@ fn a_binding_to_a_missing_agent_is_reported_at_its_line() {
 
 #[test]
 fn known_but_unimplemented_agent_keys_are_warned_about_not_refused() {
-    let text = GUIDE.replace("\"maxConcurrent\": 4", "\"maxConcurrent\": 4, \"heartbeat\": {\"every\": \"30m\"}");
+    let text = GUIDE.replace(
+        "\"maxConcurrent\": 4",
+        "\"maxConcurrent\": 4, \"heartbeat\": {\"every\": \"30m\"}",
+    );
     let config = validate_str(&text).unwrap();
-    assert!(config.unimplemented_keys().contains(&"agents.defaults.heartbeat".to_owned()));
+    assert!(
+        config
+            .unimplemented_keys()
+            .contains(&"agents.defaults.heartbeat".to_owned())
+    );
 }

@@ -44,7 +44,12 @@ pub fn install(builder: &mut GatewayBuilder) {
 
     let config = &parsed.config;
     for agent in &config.agents.agents {
-        let fallbacks: Vec<String> = agent.model.fallbacks.iter().map(ToString::to_string).collect();
+        let fallbacks: Vec<String> = agent
+            .model
+            .fallbacks
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         tracing::info!(
             target: "gateway",
             "agent model: {}{}",
@@ -60,10 +65,12 @@ pub fn install(builder: &mut GatewayBuilder) {
             tracing::error!(target: "agents", "{reason}");
             for (name, scope) in methods::METHODS {
                 let reason = reason.clone();
-                builder.methods.register(name, scope_of(*scope), move |_call| {
-                    let reason = reason.clone();
-                    async move { Err(ErrorShape::new(ErrorCode::Unavailable, reason)) }
-                });
+                builder
+                    .methods
+                    .register(name, scope_of(*scope), move |_call| {
+                        let reason = reason.clone();
+                        async move { Err(ErrorShape::new(ErrorCode::Unavailable, reason)) }
+                    });
             }
             builder.readiness.add("agents", || false);
         }
@@ -123,16 +130,19 @@ fn register(builder: &mut GatewayBuilder, engine: Engine) {
     {
         // `agent` answers twice with the same id: accepted at once, then the end.
         let engine = engine.clone();
-        builder.methods.register("agent", Scope::Write, move |call: Call| {
-            let engine = engine.clone();
-            async move {
-                let (first, last) = methods::agent(&engine, call.params.as_ref())
-                    .await
-                    .map_err(shape)?;
-                call.outbox.respond_ok(&call.request_id, &first);
-                last.await.map_err(|(payload, e)| shape(e).with_details(payload))
-            }
-        });
+        builder
+            .methods
+            .register("agent", Scope::Write, move |call: Call| {
+                let engine = engine.clone();
+                async move {
+                    let (first, last) = methods::agent(&engine, call.params.as_ref())
+                        .await
+                        .map_err(shape)?;
+                    call.outbox.respond_ok(&call.request_id, &first);
+                    last.await
+                        .map_err(|(payload, e)| shape(e).with_details(payload))
+                }
+            });
     }
 
     let config = engine.config();
@@ -146,7 +156,9 @@ fn register(builder: &mut GatewayBuilder, engine: Engine) {
         })
         .collect();
     let default_agent = config.agents.default_agent.clone();
-    builder.health.add("defaultAgentId", move || json!(default_agent));
+    builder
+        .health
+        .add("defaultAgentId", move || json!(default_agent));
     builder.health.add("agents", move || agents.clone());
     let stats = engine.clone();
     builder.health.add("sessions", move || {

@@ -36,7 +36,10 @@ fn the_reference_example_validates() {
     assert_eq!(cfg.untyped["channels"]["discord"]["token"], "d");
     // agents, auth and bindings are typed sections now; only channels is kept verbatim.
     assert_eq!(cfg.unimplemented_keys(), ["channels"]);
-    assert_eq!(cfg.agents.config.agents.agents[0].name.as_deref(), Some("Main"));
+    assert_eq!(
+        cfg.agents.config.agents.agents[0].name.as_deref(),
+        Some("Main")
+    );
     // The operator's check leaves references alone.
     let checked = validate_str(text).unwrap();
     assert_eq!(

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+pub mod gateway;
+
 use std::time::Duration;
 
 use openclaw_fakes::providers::{FakeProvider, Flavor};

@@ -219,7 +219,8 @@ impl SessionStore {
             let mut agents = self.agents.lock().await;
             if let Some(a) = agents.get_mut(key.agent_id()) {
                 if !a.index.contains_key(key.as_str()) {
-                    self.count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    self.count
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
                 a.index.insert(
                     key.as_str().to_owned(),
@@ -446,7 +447,8 @@ impl SessionStore {
         let Some(entry) = entry else {
             return Ok(false);
         };
-        self.count.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        self.count
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
         let from = dir.join(format!("{}.jsonl", entry.session_id));
         let to = dir.join(format!("{}.jsonl.{label}.{}", entry.session_id, now_ms()));
         let guard = match &loaded {
