@@ -154,6 +154,7 @@ async function start(secret) {
     renderPresence(await gw.request("system-presence"));
     sessionStorage.setItem("openclaw.token", secret);
     window.openclaw = gw; // for extensions and debugging
+    document.dispatchEvent(new CustomEvent("openclaw:connected", { detail: gw }));
   } catch (e) {
     setState("error", "not connected");
     text($("login-error"), e.message).hidden = false;

@@ -2,6 +2,8 @@
 //! real sockets. Readiness is the start-up line, never a sleep.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
