@@ -38,6 +38,9 @@ pub struct Entry {
     /// Where the gateway is reachable from this host (embedded fly-local).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub local_url: Option<String>,
+    /// How a person gets the gateway token (never the token itself).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_hint: Option<String>,
 }
 
 /// Statuses and events of every resource, keyed by `namespace/name`.
@@ -56,6 +59,16 @@ impl Board {
     /// One resource's entry.
     pub fn get(&self, key: &ResourceKey) -> Option<Entry> {
         self.entries.read().expect("board lock").get(key).cloned()
+    }
+
+    /// Records how to get a gateway's token.
+    pub fn set_token_hint(&self, key: &ResourceKey, hint: Option<String>) {
+        self.entries
+            .write()
+            .expect("board lock")
+            .entry(key.clone())
+            .or_default()
+            .token_hint = hint;
     }
 
     /// Replaces the list of files that cannot be read, logging new problems.

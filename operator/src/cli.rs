@@ -89,6 +89,10 @@ pub struct UpArgs {
     /// How often every resource is re-read from Fly to heal drift.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub resync: Duration,
+    /// Interval of the gateway health check set on machines (default: 15s
+    /// on Fly, 2s on the embedded fly-local).
+    #[arg(long, value_parser = parse_duration)]
+    pub check_interval: Option<Duration>,
     /// Reconciles running at once.
     #[arg(long, default_value_t = 16)]
     pub concurrency: usize,

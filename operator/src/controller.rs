@@ -157,7 +157,7 @@ async fn worker(
             .await;
             return;
         };
-        let _permit = permits.acquire().await.expect("semaphore open");
+        let permit = permits.acquire().await.expect("semaphore open");
         let r = reconcile(
             &key,
             &declared.object,
@@ -166,6 +166,17 @@ async fn worker(
             &ctx,
         )
         .await;
+        drop(permit);
+        if let (Some(admin), Some(valid), Some(id)) = (
+            &ctx.local,
+            &r.valid,
+            r.status.fly.as_ref().and_then(|f| f.machine_id.as_deref()),
+        ) {
+            board.set_local_url(&key, admin.local_url(id, valid.gateway.port).await);
+        }
+        if let Ok(obj) = &declared.object {
+            board.set_token_hint(&key, token_hint(&key, obj, &ctx));
+        }
         if r.error.is_some() {
             failures += 1;
         } else {
@@ -180,6 +191,32 @@ async fn worker(
         }
         status = r.status;
     }
+}
+
+/// How a person gets the gateway token of `obj` (never the value).
+fn token_hint(key: &ResourceKey, obj: &crate::crd::OpenClaw, ctx: &Context) -> Option<String> {
+    use crate::crd::SecretSource;
+    let auth = &obj.spec.gateway.auth;
+    let (source, env) = match (&auth.token, &auth.password) {
+        (Some(t), _) => (t, crate::validate::TOKEN_ENV),
+        (None, Some(p)) => (p, crate::validate::PASSWORD_ENV),
+        _ => return None,
+    };
+    Some(match source {
+        SecretSource::Env(var) => format!("echo ${var}"),
+        SecretSource::File(path) => format!("cat {path}"),
+        SecretSource::SecretKeyRef(r) => format!(
+            "kubectl get secret {} -o jsonpath='{{.data.{}}}' | base64 -d",
+            r.name, r.key
+        ),
+        SecretSource::Generate(_) => match ctx.generated_dir.as_ref() {
+            Some(dir) => format!(
+                "cat {}",
+                dir.join(&key.namespace).join(&key.name).join(env).display()
+            ),
+            None => "generated".into(),
+        },
+    })
 }
 
 async fn sleep_until(at: Option<Instant>) {

@@ -13,6 +13,7 @@ pub mod connect;
 pub mod controller;
 pub mod crd;
 pub mod dereference;
+pub mod embedded;
 pub mod fly;
 pub mod metrics;
 pub mod reconcile;

@@ -36,6 +36,10 @@ pub struct Context {
     pub metrics: Arc<Metrics>,
     /// Periodic resync (drift healing) interval.
     pub resync: Duration,
+    /// Where generated secrets are kept (to tell people where their token is).
+    pub generated_dir: Option<std::path::PathBuf>,
+    /// The embedded fly-local's admin API, to show each gateway's local URL.
+    pub local: Option<crate::embedded::LocalAdmin>,
 }
 
 /// What to do after a reconcile.
@@ -210,7 +214,7 @@ async fn run(
             ));
         }
     };
-    let desired = fly::build(&valid, &target);
+    let desired = fly::build(&valid, &target, ctx.fly_options.check_interval);
     let outcome: Outcome = match FlyRun::new(&ctx.fly, &ctx.fly_options, false)
         .reconcile(&desired)
         .await

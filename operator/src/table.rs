@@ -63,6 +63,21 @@ pub fn render(board: &Board) -> String {
     out
 }
 
+/// Under the table: each gateway's local URL (open it for the Control UI)
+/// and how to get its token.
+pub fn access(board: &Board) -> String {
+    let mut out = String::new();
+    for (key, e) in board.snapshot() {
+        if let Some(url) = &e.local_url {
+            let _ = writeln!(out, "\n{key}: open {url}/");
+            if let Some(hint) = &e.token_hint {
+                let _ = writeln!(out, "  token: {hint}");
+            }
+        }
+    }
+    out
+}
+
 fn truncate(s: &str, max: usize) -> String {
     let line = s.lines().next().unwrap_or("");
     if line.chars().count() <= max {

@@ -56,7 +56,7 @@ pub async fn plan(args: PlanArgs) -> anyhow::Result<u8> {
             );
             continue;
         };
-        let desired = fly::build(&valid, target);
+        let desired = fly::build(&valid, target, opts.check_interval);
         let run = if offline {
             FlyRun::offline_plan(&conn.client, &opts)
         } else {

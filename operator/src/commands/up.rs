@@ -13,6 +13,7 @@ use crate::board::Board;
 use crate::cli::UpArgs;
 use crate::connect;
 use crate::controller::Controller;
+use crate::embedded::Embedded;
 use crate::fly::FlyOptions;
 use crate::metrics::Metrics;
 use crate::reconcile::Context;
@@ -32,21 +33,51 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     }
     let metrics = Arc::new(Metrics::new());
     let board = Arc::new(Board::default());
-    let conn = match connect::from_args(&args.fly, metrics.clone())? {
-        Some(c) => c,
-        None => anyhow::bail!(
-            "no FLY_API_TOKEN: the embedded fly-local is not part of this build yet; \
-             set FLY_API_TOKEN (and FLY_FLAPS_BASE_URL to use a running `fly-local serve`)"
-        ),
+    let (conn, embedded) = match connect::from_args(&args.fly, metrics.clone())? {
+        Some(c) => (c, None),
+        None => {
+            let data = args
+                .fly
+                .fly_local_data
+                .clone()
+                .unwrap_or_else(|| state.join("fly-local"));
+            let e = Embedded::start(&data, &state, args.simulate).await?;
+            let conn = connect::Connection {
+                client: connect::client(&e.base_url(), e.token(), metrics.clone())?,
+                description: format!(
+                    "embedded fly-local at {} (state in {}; no FLY_API_TOKEN)",
+                    e.base_url(),
+                    data.display()
+                ),
+            };
+            (conn, Some(e))
+        }
+    };
+    let local = match &embedded {
+        Some(e) => Some(e.admin.clone()),
+        // A fly-local started separately (`fly-local serve`) gets local URLs too.
+        None => match args.fly.fly_api_token.as_deref() {
+            Some(token) => crate::embedded::LocalAdmin::detect(&args.fly.fly_api_url, token).await,
+            None => None,
+        },
     };
     let secrets_dir = state.join("secrets");
     let ctx = Arc::new(Context {
         fly: conn.client,
-        fly_options: FlyOptions::default(),
+        fly_options: FlyOptions {
+            check_interval: args.check_interval.unwrap_or(if embedded.is_some() {
+                Duration::from_secs(2)
+            } else {
+                crate::fly::build::DEFAULT_CHECK_INTERVAL
+            }),
+            ..FlyOptions::default()
+        },
         resolver: Arc::new(LocalSecretResolver::with_generated_dir(&secrets_dir)),
         reporter: board.clone(),
         metrics: metrics.clone(),
         resync: args.resync,
+        generated_dir: Some(secrets_dir.clone()),
+        local,
     });
     let addr = server::serve(args.metrics_addr, metrics, board.clone())
         .await
@@ -65,7 +96,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let controller = Controller::new(ctx, board.clone(), args.concurrency);
     let running = tokio::spawn(controller.run(snapshots, stop_rx));
-    let drawing = table_mode.then(|| tokio::spawn(draw(board.clone(), secrets_dir)));
+    let drawing = table_mode.then(|| tokio::spawn(draw(board.clone())));
     shutdown_signal().await;
     let _ = stop_tx.send(true);
     if let Some(d) = drawing {
@@ -79,18 +110,21 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         controller.stop();
         eprintln!("openclaw-operator: stopped; gateways keep running (use --down to delete them)");
     }
+    if let Some(e) = embedded {
+        e.shutdown().await;
+    }
     Ok(())
 }
 
-async fn draw(board: Arc<Board>, secrets_dir: std::path::PathBuf) {
+async fn draw(board: Arc<Board>) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
         let mut text = table::render(&board);
-        text.push_str(&format!(
-            "\nGenerated gateway tokens: {}/<namespace>/<name>/OPENCLAW_GATEWAY_TOKEN\nCtrl-C stops the operator; gateways keep running (--down deletes them).\n",
-            secrets_dir.display()
-        ));
+        text.push_str(&table::access(&board));
+        text.push_str(
+            "\nCtrl-C stops the operator; gateways keep running (--down deletes them).\n",
+        );
         let mut out = std::io::stdout().lock();
         let _ = write!(out, "\x1b[H\x1b[2J{text}");
         let _ = out.flush();

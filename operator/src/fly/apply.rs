@@ -66,6 +66,8 @@ pub struct FlyOptions {
     pub lease_ttl: Duration,
     /// How long to wait for a machine to reach `started` after a change.
     pub start_wait: Duration,
+    /// Interval (and grace period) of the gateway's health check.
+    pub check_interval: Duration,
 }
 
 impl Default for FlyOptions {
@@ -73,6 +75,7 @@ impl Default for FlyOptions {
         Self {
             lease_ttl: Duration::from_secs(15),
             start_wait: Duration::from_secs(30),
+            check_interval: super::build::DEFAULT_CHECK_INTERVAL,
         }
     }
 }
@@ -674,17 +677,27 @@ impl<'a> FlyRun<'a> {
             .map_err(step(format!("get machine {id}")))
     }
 
-    /// When the gateway check fails while the machine runs, removes lock
-    /// files naming dead processes and restarts the machine.
+    /// When the gateway is failing — its check critical while started, or
+    /// crash-looping (its latest exit was an error) — removes lock files
+    /// naming dead processes (read with `exec`) and restarts the machine.
     async fn clear_stale_lock(
         &mut self,
         machines: &Machines,
         machine: Machine,
     ) -> Result<Machine, FlyError> {
-        let failing = machine
-            .check(CHECK_NAME)
-            .is_some_and(|c| c.status == fly_machines::CheckState::Critical);
-        if !failing || !matches!(machine.state, MachineState::Started) {
+        let check = machine.check(CHECK_NAME).map(|c| c.status.clone());
+        let running = matches!(
+            machine.state,
+            MachineState::Started | MachineState::Starting | MachineState::Restarting
+        );
+        let crash_looping = machine
+            .events
+            .iter()
+            .find(|e| e.kind == fly_machines::EventType::Exit)
+            .and_then(fly_machines::MachineEvent::exit_code)
+            .is_some_and(|code| code != 0);
+        let failing = check == Some(fly_machines::CheckState::Critical) || crash_looping;
+        if !running || !failing || check == Some(fly_machines::CheckState::Passing) {
             return Ok(machine);
         }
         let request = ExecRequest::new(["sh", "-c", lock_script::SCRIPT]).timeout_secs(10);
@@ -699,14 +712,18 @@ impl<'a> FlyRun<'a> {
         if removed.is_empty() {
             return Ok(machine);
         }
-        self.record(
-            fly_machines::Route::MACHINE_RESTART.label,
-            format!("restart machine {} after removing stale locks", machine.id),
-        );
-        let lease = self.lease(machines, &machine.id).await?;
-        let r = machines.restart(&lease, &RestartMachine::default()).await;
-        let _ = machines.release_lease(lease).await;
-        r.map_err(step(format!("restart machine {}", machine.id)))?;
+        if machine.state == MachineState::Started {
+            self.record(
+                fly_machines::Route::MACHINE_RESTART.label,
+                format!("restart machine {} after removing stale locks", machine.id),
+            );
+            let lease = self.lease(machines, &machine.id).await?;
+            let r = machines.restart(&lease, &RestartMachine::default()).await;
+            let _ = machines.release_lease(lease).await;
+            r.map_err(step(format!("restart machine {}", machine.id)))?;
+        }
+        // Otherwise the machine is between crash-loop attempts: its restart
+        // policy relaunches it, now without the lock.
         self.out.events.push(Event::normal(
             "StaleLockCleared",
             format!(

@@ -3,6 +3,7 @@
 //! the operator wants can be tested and printed (`plan`) without an API.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use fly_machines::{
     Autostop, CheckType, Handler, MachineCheck, MachineConfig, MachineFile, MachineGuest,
@@ -47,14 +48,19 @@ pub struct DesiredFly {
     pub port: u16,
 }
 
+/// How often the platform probes the gateway's `/healthz` (also its grace
+/// period after a start). Fly's usual 15 s by default; the embedded
+/// fly-local uses a shorter one so a laptop sees "Ready" quickly.
+pub const DEFAULT_CHECK_INTERVAL: Duration = Duration::from_secs(15);
+
 /// Builds the desired Fly state of a validated resource targeting Fly.
-pub fn build(valid: &ValidOpenClaw, target: &FlyTarget) -> DesiredFly {
+pub fn build(valid: &ValidOpenClaw, target: &FlyTarget, check_interval: Duration) -> DesiredFly {
     let secret_digests: BTreeMap<String, String> = valid
         .secrets
         .iter()
         .map(|(k, v)| (k.clone(), short_digest(&v.digest())))
         .collect();
-    let mut machine = machine_config(valid, target);
+    let mut machine = machine_config(valid, target, check_interval);
     let config_digest = digest_of(&machine);
     let meta = &mut machine.metadata;
     meta.insert(labels::CONFIG_DIGEST.into(), config_digest.clone());
@@ -138,7 +144,11 @@ pub fn rendered_config(valid: &ValidOpenClaw, target: &FlyTarget) -> Option<Valu
     Some(config)
 }
 
-fn machine_config(valid: &ValidOpenClaw, target: &FlyTarget) -> MachineConfig {
+fn machine_config(
+    valid: &ValidOpenClaw,
+    target: &FlyTarget,
+    check_interval: Duration,
+) -> MachineConfig {
     let port = valid.gateway.port;
     let mut env = BTreeMap::from([
         ("OPENCLAW_STATE_DIR".to_owned(), STATE_DIR.to_owned()),
@@ -183,9 +193,9 @@ fn machine_config(valid: &ValidOpenClaw, target: &FlyTarget) -> MachineConfig {
         ..Default::default()
     };
     let check = MachineCheck::http(port, "/healthz")
-        .interval(std::time::Duration::from_secs(15))
-        .timeout(std::time::Duration::from_secs(2))
-        .grace_period(std::time::Duration::from_secs(10));
+        .interval(check_interval)
+        .timeout(Duration::from_secs(2).min(check_interval))
+        .grace_period(check_interval);
     debug_assert_eq!(check.kind, Some(CheckType::Http));
     let metadata = BTreeMap::from([
         (labels::OWNER.to_owned(), valid.key.to_string()),

@@ -28,8 +28,8 @@ pub fn status(
     let check = machine
         .and_then(|m| m.check(CHECK_NAME))
         .map(|c| c.status.clone());
-    let healthy = matches!(state, Some(MachineState::Started))
-        && matches!(check, Some(CheckState::Passing) | None);
+    let healthy =
+        matches!(state, Some(MachineState::Started)) && matches!(check, Some(CheckState::Passing));
     let mut c = Conditions::new(&mut s.conditions, generation);
     c.set(
         "VolumeReady",
@@ -52,7 +52,7 @@ pub fn status(
     let gateway_msg = match (&state, &check) {
         (None, _) => "no machine yet".to_owned(),
         (Some(st), Some(ch)) => format!("machine {st}, check {ch}"),
-        (Some(st), None) => format!("machine {st}"),
+        (Some(st), None) => format!("machine {st}, check not run yet"),
     };
     c.set("GatewayHealthy", healthy, "CheckPassing", &gateway_msg);
     let (phase, message) = if desired.suspend {
@@ -62,7 +62,10 @@ pub fn status(
         )
     } else if healthy {
         (Phase::Ready, "gateway healthy".to_owned())
-    } else if machine.is_none() || matches!(state, Some(ref st) if st.is_transient()) {
+    } else if machine.is_none()
+        || check.is_none()
+        || matches!(state, Some(ref st) if st.is_transient())
+    {
         (Phase::Provisioning, gateway_msg.clone())
     } else {
         (Phase::Degraded, gateway_msg.clone())

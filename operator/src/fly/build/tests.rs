@@ -26,7 +26,7 @@ fn desired(yaml: &str) -> DesiredFly {
     let Target::Fly(t) = &valid.target else {
         panic!("fly")
     };
-    build(&valid, t)
+    build(&valid, t, DEFAULT_CHECK_INTERVAL)
 }
 
 const BASE: &str = "gateway: { auth: { token: { env: T } } }";

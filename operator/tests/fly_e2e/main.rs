@@ -1,0 +1,8 @@
+//! End-to-end: the operator binary against fly-local over HTTP, with real
+//! gateway processes as machines (see `support`).
+
+mod drift;
+mod lifecycle;
+mod recovery;
+mod support;
+mod ws;
