@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use fly_machines::{
     CallRecord, Client, ClientBuilder, CreateApp, CreateMachine, Machine, MachineConfig,
-    RetryPolicy, Token,
+    RetryPolicy, Token, WaitFor, WaitState,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -130,6 +130,12 @@ impl Local {
             .create(&CreateMachine::new(config).name(name).region("iad"))
             .await
             .unwrap()
+    }
+
+    /// Waits (up to 30 s) until machine `id` of `app` is started.
+    pub async fn started(&self, app: &str, id: &str) {
+        let target = WaitFor::state(WaitState::Started, Duration::from_secs(30));
+        self.client().machines(app).wait(id, &target).await.unwrap();
     }
 
     fn admin_url(&self, path: &str) -> String {

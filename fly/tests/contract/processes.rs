@@ -23,13 +23,7 @@ async fn exec_runs_in_the_machine() {
         .create(&CreateMachine::new(config).region("iad"))
         .await
         .unwrap();
-    machines
-        .wait(
-            &machine.id,
-            &WaitFor::state(WaitState::Started, Duration::from_secs(30)),
-        )
-        .await
-        .unwrap();
+    local.started("oc-a", &machine.id).await;
 
     let ok = machines
         .exec(
@@ -62,13 +56,7 @@ async fn a_killed_process_is_an_exit_event_and_the_restart_policy_applies() {
         .create(&CreateMachine::new(config).region("iad"))
         .await
         .unwrap();
-    machines
-        .wait(
-            &machine.id,
-            &WaitFor::state(WaitState::Started, Duration::from_secs(30)),
-        )
-        .await
-        .unwrap();
+    local.started("oc-a", &machine.id).await;
 
     local.kill(&machine.id).await;
     let stopped = machines

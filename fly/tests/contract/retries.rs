@@ -3,9 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use fly_machines::{
-    CreateMachine, Error, ListMachines, MachineConfig, RetryPolicy, WaitFor, WaitState,
-};
+use fly_machines::{CreateMachine, Error, ListMachines, MachineConfig, RetryPolicy};
 use serde_json::json;
 
 use crate::local::{IMAGE, Local};
@@ -51,13 +49,7 @@ async fn a_start_is_retried_through_a_502() {
         .unwrap();
     local.fail(START_MACHINE, 502, 1).await;
     machines.start(&lease).await.unwrap();
-    machines
-        .wait(
-            &machine.id,
-            &WaitFor::state(WaitState::Started, Duration::from_secs(30)),
-        )
-        .await
-        .unwrap();
+    local.started("oc-a", &machine.id).await;
     let statuses: Vec<u16> = local
         .calls_of(START_MACHINE)
         .await

@@ -28,13 +28,8 @@ async fn observed_routes_and_statuses_match_fly_locals_request_log() {
         .list(&ListMachines::default().metadata("contract/name", "gw"))
         .await
         .unwrap();
-    machines
-        .wait(
-            &machine.id,
-            &WaitFor::state(WaitState::Started, Duration::from_secs(30)),
-        )
-        .await
-        .unwrap();
+    let started = WaitFor::state(WaitState::Started, Duration::from_secs(30));
+    machines.wait(&machine.id, &started).await.unwrap(); // observed, unlike local.started
     let lease = machines
         .acquire_lease(&machine.id, Duration::from_secs(30), None)
         .await

@@ -1,11 +1,7 @@
 //! Volumes against fly-local: create, list, get, extend (grow only),
 //! attach through a mount, delete refused while attached.
 
-use std::time::Duration;
-
-use fly_machines::{
-    CreateMachine, CreateVolume, Error, MachineConfig, MachineMount, WaitFor, WaitState,
-};
+use fly_machines::{CreateMachine, CreateVolume, Error, MachineConfig, MachineMount};
 
 use crate::local::{IMAGE, Local};
 
@@ -44,13 +40,7 @@ async fn volume_lifecycle_and_attachment_rules() {
         .create(&CreateMachine::new(config.clone()).region("iad"))
         .await
         .unwrap();
-    machines
-        .wait(
-            &machine.id,
-            &WaitFor::state(WaitState::Started, Duration::from_secs(30)),
-        )
-        .await
-        .unwrap();
+    local.started("oc-a", &machine.id).await;
     assert_eq!(
         volumes
             .get(&volume.id)
