@@ -154,6 +154,29 @@ impl Params {
     }
 }
 
+/// A JSON array response written one element at a time, so a list of
+/// thousands of machines never exists as one big `Value` tree.
+pub fn json_array<T>(
+    items: impl IntoIterator<Item = T>,
+    render: impl Fn(T) -> serde_json::Value,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut buf = Vec::with_capacity(4096);
+    buf.push(b'[');
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        serde_json::to_writer(&mut buf, &render(item)).expect("a Value always serializes");
+    }
+    buf.push(b']');
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        buf,
+    )
+        .into_response()
+}
+
 /// The lease nonce header, if sent.
 pub struct Nonce(pub Option<String>);
 

@@ -32,7 +32,7 @@ pub async fn versions(
     Ok(Json(Value::Array(
         m.versions
             .iter()
-            .map(|v| json!({ "version": v.version, "user_config": v.config }))
+            .map(|v| json!({ "version": v.version, "user_config": v.config.as_ref().unwrap_or(&m.config) }))
             .collect(),
     )))
 }

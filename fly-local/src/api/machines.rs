@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
+use axum::response::Response;
 use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::extract::{JsonBody, Nonce, Params};
+use super::extract::{JsonBody, Nonce, Params, json_array};
 use super::guard::{check_lease, new_lease};
 use super::middleware::ListView;
 use crate::context::Ctx;
@@ -61,7 +62,7 @@ pub async fn list(
     Path(app): Path<String>,
     params: Params,
     view: Option<Extension<ListView>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let include_deleted = params.flag("include_deleted")?;
     let opts = RenderOptions {
         include_lease: params.flag("include_leases")?,
@@ -73,7 +74,7 @@ pub async fn list(
     let now = ctx.clock.unix_secs();
     let db = ctx.shared.read();
     db.app(&app)?;
-    let machines: Vec<(jiff::Timestamp, Value)> = db
+    let machines: Vec<(jiff::Timestamp, &Machine)> = db
         .machines_of(&app)
         .filter(|m| include_deleted || m.state != MachineState::Destroyed)
         .filter(|m| region.as_deref().is_none_or(|r| m.region == r))
@@ -82,15 +83,12 @@ pub async fn list(
             let md = m.metadata();
             meta.iter().all(|(k, v)| md.get(k) == Some(v))
         })
-        .map(|m| {
-            (
-                m.created_at,
-                m.to_json(&ctx.runtime.checks_of(&m.id), opts, now),
-            )
-        })
+        .map(|m| (m.created_at, m))
         .collect();
     let view = view.map(|v| v.0).unwrap_or_default();
-    Ok(Json(Value::Array(view.apply(ctx.clock.now(), machines))))
+    Ok(json_array(view.apply(ctx.clock.now(), machines), |m| {
+        m.to_json(&ctx.runtime.checks_of(&m.id), opts, now)
+    }))
 }
 
 pub async fn show(
@@ -152,13 +150,13 @@ pub async fn create(
         instance_id: instance_id.clone(),
         private_ip: crate::ids::private_ip(&a.network),
         state: MachineState::Created,
-        config: config.clone(),
+        config,
         created_at: now,
         updated_at: now,
         events: Vec::new(),
         versions: vec![VersionRecord {
             version: instance_id.clone(),
-            config,
+            config: None,
         }],
         cordoned: body.skip_service_registration,
         lease: lease.map(|mut l| {
@@ -251,12 +249,15 @@ pub async fn update(
     let instance_id = crate::ids::ulid();
     let machine = w.machines.get_mut(&id).expect("checked above");
     machine.instance_id = instance_id.clone();
-    machine.config = config.clone();
+    let previous = std::mem::replace(&mut machine.config, config);
+    if let Some(current) = machine.versions.first_mut() {
+        current.config = Some(previous);
+    }
     machine.versions.insert(
         0,
         VersionRecord {
             version: instance_id,
-            config,
+            config: None,
         },
     );
     machine.versions.truncate(50);

@@ -35,11 +35,11 @@ pub async fn machines(
     let page = q.page(
         items
             .iter()
-            .map(|(t, id, m)| (*t, id.as_str(), m.to_org_json(q.summary)))
+            .map(|(t, id, m)| (*t, id.as_str(), *m))
             .collect(),
     );
     Ok(Json(json!({
-        "machines": page.items,
+        "machines": page.items.iter().map(|m| m.to_org_json(q.summary)).collect::<Vec<_>>(),
         "next_cursor": page.next_cursor,
         "last_machine_id": page.last_id,
         "last_updated_at": page.last_updated_at,
@@ -68,11 +68,11 @@ pub async fn volumes(
     let page = q.page(
         items
             .iter()
-            .map(|(t, id, v)| (*t, id.as_str(), v.to_json(now, Some(&v.app))))
+            .map(|(t, id, v)| (*t, id.as_str(), *v))
             .collect(),
     );
     Ok(Json(json!({
-        "volumes": page.items,
+        "volumes": page.items.iter().map(|v| v.to_json(now, Some(&v.app))).collect::<Vec<_>>(),
         "next_cursor": page.next_cursor,
         "last_volume_id": page.last_id,
         "last_updated_at": page.last_updated_at,
@@ -87,8 +87,8 @@ struct PageQuery {
     limit: usize,
 }
 
-struct Page {
-    items: Vec<Value>,
+struct Page<T> {
+    items: Vec<T>,
     next_cursor: String,
     last_id: String,
     last_updated_at: String,
@@ -126,7 +126,8 @@ impl PageQuery {
         })
     }
 
-    fn page(&self, sorted: Vec<(Timestamp, &str, Value)>) -> Page {
+    /// Selects the page after the cursor (items are rendered by the caller).
+    fn page<T>(&self, sorted: Vec<(Timestamp, &str, T)>) -> Page<T> {
         let rest: Vec<_> = sorted
             .into_iter()
             .filter(|(t, id, _)| match &self.after {

@@ -42,10 +42,13 @@ pub struct Machine {
     pub launch_pending: bool,
 }
 
+/// A past or current version. The current version's config is the
+/// machine's `config` (not stored twice: configs dominate memory at scale).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VersionRecord {
     pub version: String,
-    pub config: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<Value>,
 }
 
 /// A check result as machine GET reports it.

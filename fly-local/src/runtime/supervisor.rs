@@ -52,6 +52,12 @@ pub enum Command {
     Shutdown,
 }
 
+/// What woke an idle supervisor.
+enum Wake {
+    Command(Option<Command>),
+    Exit(ExitInfo),
+}
+
 /// What follows a main-process exit.
 enum AfterExit {
     /// Boot again after this delay (restart policy).
@@ -87,34 +93,41 @@ impl Supervisor {
 
     pub async fn run(mut self) {
         loop {
-            let exit = async {
-                match self.proc.as_mut() {
-                    Some(p) => p.wait().await,
-                    None => std::future::pending().await,
+            let wake = {
+                let exit = async {
+                    match self.proc.as_mut() {
+                        Some(p) => p.wait().await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    cmd = self.rx.recv() => Wake::Command(cmd),
+                    exit = exit => Wake::Exit(exit),
                 }
             };
-            tokio::select! {
-                cmd = self.rx.recv() => match cmd {
-                    Some(Command::Shutdown) | None => {
-                        self.end_process().await;
-                        return;
-                    }
-                    Some(Command::Destroy) => {
-                        self.destroy().await;
-                        return;
-                    }
-                    Some(cmd) => {
-                        if self.handle(cmd).await {
-                            return;
-                        }
-                    }
-                },
-                exit = exit => {
-                    self.proc = None;
-                    if self.after_exit(exit).await {
-                        return;
-                    }
-                }
+            // Boxed: an idle supervisor (most of them, at scale) keeps only
+            // the small select above, not the state of every action.
+            if Box::pin(self.on_wake(wake)).await {
+                return;
+            }
+        }
+    }
+
+    /// Returns true when the supervisor must end.
+    async fn on_wake(&mut self, wake: Wake) -> bool {
+        match wake {
+            Wake::Command(Some(Command::Shutdown) | None) => {
+                self.end_process().await;
+                true
+            }
+            Wake::Command(Some(Command::Destroy)) => {
+                self.destroy().await;
+                true
+            }
+            Wake::Command(Some(cmd)) => self.handle(cmd).await,
+            Wake::Exit(exit) => {
+                self.proc = None;
+                self.after_exit(exit).await
             }
         }
     }
