@@ -249,7 +249,14 @@ async fn delete(
     loop {
         let result = {
             let _permit = permits.acquire().await.expect("semaphore open");
-            fly::delete(&ctx.fly, &target.app, &key.to_string(), policy, false).await
+            match &ctx.fly {
+                Some(client) => {
+                    fly::delete(client, &target.app, &key.to_string(), policy, false).await
+                }
+                None => Err(fly::FlyError::Blocked(
+                    "no Fly API is configured to delete from".into(),
+                )),
+            }
         };
         match result {
             Ok((_, events)) => {

@@ -15,6 +15,7 @@ pub mod crd;
 pub mod dereference;
 pub mod embedded;
 pub mod fly;
+pub mod kubernetes;
 pub mod metrics;
 pub mod reconcile;
 pub mod report;

@@ -24,8 +24,11 @@ use crate::validate::{SpecErrors, Target, ValidOpenClaw, validate};
 
 /// Everything a reconcile needs besides the resource.
 pub struct Context {
-    /// Machines API client (Fly or fly-local).
-    pub fly: fly_machines::Client,
+    /// Machines API client (Fly or fly-local); `None` where no Fly API is
+    /// configured (a cluster running Kubernetes-platform resources only).
+    pub fly: Option<fly_machines::Client>,
+    /// The cluster backend, for `platform: kubernetes` (cluster front end only).
+    pub kubernetes: Option<Arc<crate::kubernetes::KubernetesBackend>>,
     /// Lease and wait tunables.
     pub fly_options: FlyOptions,
     /// Reads secret values.
@@ -63,6 +66,9 @@ pub enum ReconcileError {
     /// The Fly backend failed.
     #[error(transparent)]
     Fly(#[from] FlyError),
+    /// The Kubernetes backend failed.
+    #[error(transparent)]
+    Kubernetes(#[from] crate::kubernetes::KubeError),
 }
 
 impl ReconcileError {
@@ -72,6 +78,7 @@ impl ReconcileError {
             ReconcileError::Spec(e) => e.reason(),
             ReconcileError::Unsupported(_) => "PlatformUnsupported",
             ReconcileError::Fly(e) => e.reason(),
+            ReconcileError::Kubernetes(e) => e.reason(),
         }
     }
 
@@ -203,19 +210,48 @@ async fn run(
     }
     let target = match &valid.target {
         Target::Fly(t) => t.clone(),
-        Target::Kubernetes(_) => {
-            return Err((
-                ReconcileError::Unsupported(
-                    "spec.platform: kubernetes is reconciled by `openclaw-operator run` inside a cluster; \
-                     this front end runs Fly resources only (set platform: fly, or apply it to a cluster)"
-                        .into(),
-                ),
-                Some(valid),
-            ));
+        Target::Kubernetes(t) => {
+            let (Some(backend), Ok(obj)) = (&ctx.kubernetes, object) else {
+                return Err((
+                    ReconcileError::Unsupported(
+                        "spec.platform: kubernetes is reconciled by `openclaw-operator run` inside a cluster; \
+                         this front end runs Fly resources only (set platform: fly, or apply it to a cluster)"
+                            .into(),
+                    ),
+                    Some(valid),
+                ));
+            };
+            let t = t.clone();
+            let reporter = ctx.reporter.as_ref();
+            return match crate::kubernetes::reconcile(
+                backend,
+                key,
+                obj,
+                &valid,
+                &t,
+                previous,
+                reporter,
+                &ctx.metrics,
+            )
+            .await
+            {
+                Ok(status) => Ok((status, valid)),
+                Err(e) => Err((e.into(), Some(valid))),
+            };
         }
     };
+    let Some(fly_client) = &ctx.fly else {
+        return Err((
+            ReconcileError::Unsupported(
+                "spec.platform: fly needs the Fly Machines API, and this operator has none configured; \
+                 start it with FLY_API_TOKEN (and --fly-api-url for a fly-local)"
+                    .into(),
+            ),
+            Some(valid),
+        ));
+    };
     let desired = fly::build(&valid, &target, ctx.fly_options.check_interval);
-    let outcome: Outcome = match FlyRun::new(&ctx.fly, &ctx.fly_options, false)
+    let outcome: Outcome = match FlyRun::new(fly_client, &ctx.fly_options, false)
         .reconcile(&desired)
         .await
     {

@@ -81,6 +81,17 @@ pub fn failed(
         previous.phase.max_pending()
     };
     s.message = Some(message.to_owned());
+    if reason == "SecretUnavailable" {
+        // Which secret (and key) is missing is in the message; nothing was applied.
+        set_condition(
+            &mut s.conditions,
+            "SecretsSynced",
+            false,
+            "SecretNotFound",
+            message,
+            generation,
+        );
+    }
     set_condition(
         &mut s.conditions,
         "Ready",

@@ -63,7 +63,8 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     };
     let secrets_dir = state.join("secrets");
     let ctx = Arc::new(Context {
-        fly: conn.client,
+        fly: Some(conn.client),
+        kubernetes: None,
         fly_options: FlyOptions {
             check_interval: args.check_interval.unwrap_or(if embedded.is_some() {
                 Duration::from_secs(2)

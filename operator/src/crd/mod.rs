@@ -11,9 +11,10 @@ mod status;
 pub use secret_source::{GenerateSpec, SecretEnv, SecretKeySelector, SecretSource};
 pub use spec::{
     AuthMode, Bind, CpuKind, DEFAULT_IMAGE, DeletionPolicy, Exposure, FlySpec, GatewayAuth,
-    GatewaySpec, KubernetesSpec, OpenClaw, OpenClawSpec, Platform, Runtime, VmSpec, VolumeSpec,
+    GatewaySpec, IngressSpec, KubernetesExposure, KubernetesSpec, OpenClaw, OpenClawSpec, Platform,
+    Runtime, VmSpec, VolumeSpec,
 };
-pub use status::{DriftCorrection, FlyStatus, OpenClawStatus, Phase};
+pub use status::{DriftCorrection, FlyStatus, KubernetesStatus, OpenClawStatus, Phase};
 
 use kube::CustomResourceExt;
 

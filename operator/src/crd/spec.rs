@@ -7,6 +7,10 @@
 //! (platform, bind, exposure, deletion policy) are enums, so the API server
 //! rejects typos before the operator ever sees them.
 
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::ResourceRequirements;
+use k8s_openapi::api::networking::v1::NetworkPolicyPeer;
 use kube::CustomResource;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -235,16 +239,69 @@ pub enum Exposure {
     Private,
 }
 
-/// Kubernetes placement (used when `platform: kubernetes`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+/// Kubernetes placement (used when `platform: kubernetes`): the gateway runs
+/// as a one-replica StatefulSet in the resource's namespace.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct KubernetesSpec {
     /// Storage class of the `/data` volume claim; the cluster default when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_class_name: Option<String>,
-    /// Size of the `/data` volume claim in GB.
+    /// Size of the `/data` volume claim in GB (default 1). Claims grow only
+    /// where the storage class allows expansion; they never shrink.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_gb: Option<u32>,
+    /// How the gateway is reached: `private` (a ClusterIP Service and a
+    /// NetworkPolicy admitting only `allowFrom`), `loadBalancer` (adds a
+    /// LoadBalancer Service) or `ingress` (adds an Ingress for `ingress.host`).
+    #[serde(default)]
+    pub exposure: KubernetesExposure,
+    /// The Ingress, when `exposure: ingress`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress: Option<IngressSpec>,
+    /// Annotations of the LoadBalancer Service (cloud-specific settings),
+    /// when `exposure: loadBalancer`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub service_annotations: BTreeMap<String, String>,
+    /// Who may connect when `exposure: private` (NetworkPolicy peers); every
+    /// pod of the resource's namespace when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_from: Option<Vec<NetworkPolicyPeer>>,
+    /// CPU and memory of the gateway container. Defaults: our image requests
+    /// 50m/64Mi with a 256Mi limit; the Node image 250m/1Gi with a 2Gi limit.
+    /// A memory limit below the image's floor (256Mi ours, 1Gi Node) is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceRequirements>,
+}
+
+/// How a gateway on Kubernetes is reached.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum KubernetesExposure {
+    /// Inside the cluster only: ClusterIP Service plus a NetworkPolicy.
+    #[default]
+    Private,
+    /// A LoadBalancer Service on port 80 in front of the gateway.
+    LoadBalancer,
+    /// An Ingress routing `ingress.host` to the gateway.
+    Ingress,
+}
+
+/// The Ingress of a public gateway.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IngressSpec {
+    /// Public host name, e.g. `claw.example.com`.
+    pub host: String,
+    /// `ingressClassName`; the cluster default when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_name: Option<String>,
+    /// A TLS Secret for `host`; clients then connect with `wss://`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_secret_name: Option<String>,
+    /// Annotations of the Ingress (controller-specific settings).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// How the gateway listens and authenticates (flags of `openclaw gateway`).

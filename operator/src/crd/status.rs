@@ -26,6 +26,9 @@ pub struct OpenClawStatus {
     /// What exists on Fly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fly: Option<FlyStatus>,
+    /// What exists in the cluster (platform `kubernetes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubernetes: Option<KubernetesStatus>,
     /// Where clients connect, e.g. `wss://my-openclaw.fly.dev`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
@@ -111,4 +114,29 @@ pub struct DriftCorrection {
     pub from: String,
     /// The desired value restored.
     pub to: String,
+}
+
+/// What the operator manages in the cluster for this resource.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct KubernetesStatus {
+    /// The gateway's StatefulSet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stateful_set: Option<String>,
+    /// The gateway pod.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod: Option<String>,
+    /// Pods passing their readiness probe (`/readyz`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_replicas: Option<i32>,
+    /// The in-cluster Service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// The Secret holding the gateway's environment (token, provider keys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// Digest of the rendered `openclaw.json` and secrets the pod template
+    /// carries (a change rolls the pod).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_hash: Option<String>,
 }

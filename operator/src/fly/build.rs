@@ -116,6 +116,16 @@ pub fn command(valid: &ValidOpenClaw) -> Vec<String> {
 /// requires (`gateway.mode=local`; for the Node image, the public Control UI
 /// origin). `None` when there is nothing to deliver.
 pub fn rendered_config(valid: &ValidOpenClaw, target: &FlyTarget) -> Option<Value> {
+    let origin =
+        (target.exposure == Exposure::Public).then(|| format!("https://{}.fly.dev", target.app));
+    render_config(valid, origin.as_deref())
+}
+
+/// `openclaw.json` as delivered on any platform: the spec's config plus
+/// `gateway.mode=local`, and for the Node image the public Control UI origin
+/// (`public_origin`, when the gateway has one). `None` when there is
+/// nothing to deliver.
+pub fn render_config(valid: &ValidOpenClaw, public_origin: Option<&str>) -> Option<Value> {
     let needs_render = valid.runtime == Runtime::Node || valid.config.is_some();
     if !needs_render {
         return None;
@@ -128,8 +138,7 @@ pub fn rendered_config(valid: &ValidOpenClaw, target: &FlyTarget) -> Option<Valu
         .or_insert_with(|| json!({}));
     if let Some(g) = gateway.as_object_mut() {
         g.entry("mode").or_insert_with(|| json!("local"));
-        if valid.runtime == Runtime::Node && target.exposure == Exposure::Public {
-            let origin = format!("https://{}.fly.dev", target.app);
+        if let Some(origin) = public_origin.filter(|_| valid.runtime == Runtime::Node) {
             let ui = g.entry("controlUi").or_insert_with(|| json!({}));
             if let Some(ui) = ui.as_object_mut() {
                 let origins = ui.entry("allowedOrigins").or_insert_with(|| json!([]));

@@ -6,6 +6,7 @@
 mod config;
 pub mod fly_machine;
 mod gateway;
+pub mod kubernetes;
 mod names;
 mod problem;
 mod valid;
@@ -14,6 +15,7 @@ use std::collections::BTreeSet;
 
 pub use fly_machine::Guest;
 pub use gateway::{PASSWORD_ENV, TOKEN_ENV};
+pub use kubernetes::{Access, KubernetesTarget};
 pub use problem::{FieldError, ProblemKind, SpecErrors};
 pub use valid::{FlyTarget, GatewayPlan, Target, ValidOpenClaw};
 
@@ -71,15 +73,8 @@ pub fn validate(
             fly_target(key, spec, runtime, &mut errors, &mut warnings).map(Target::Fly)
         }
         Platform::Kubernetes => {
-            let k = spec.kubernetes.clone().unwrap_or_default();
-            if k.storage_gb == Some(0) {
-                errors.push(FieldError::invalid(
-                    "spec.kubernetes.storageGb",
-                    "0 GB cannot hold the gateway's state",
-                    "use 1 or more",
-                ));
-            }
-            Some(Target::Kubernetes(k))
+            kubernetes::kubernetes_target(key, spec, runtime, &mut errors, &mut warnings)
+                .map(Target::Kubernetes)
         }
     };
 

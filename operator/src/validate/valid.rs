@@ -5,11 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::crd::{AuthMode, Bind, DeletionPolicy, Exposure, KubernetesSpec, Runtime};
+use crate::crd::{AuthMode, Bind, DeletionPolicy, Exposure, Runtime};
 use crate::resource::ResourceKey;
 use crate::secrets::SecretValue;
 
 use super::fly_machine::Guest;
+use super::kubernetes::KubernetesTarget;
 
 /// A validated `OpenClaw`, with its secrets read.
 #[derive(Clone, Debug)]
@@ -42,7 +43,7 @@ pub enum Target {
     /// On Fly Machines.
     Fly(FlyTarget),
     /// On Kubernetes (reconciled by the cluster front end).
-    Kubernetes(KubernetesSpec),
+    Kubernetes(KubernetesTarget),
 }
 
 /// Validated Fly settings.
