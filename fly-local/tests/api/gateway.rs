@@ -3,12 +3,11 @@
 //! token as an app secret, an HTTP check on /healthz.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use fly_local::ImageSpec;
 use serde_json::{Value, json};
 
-use crate::support::TestServer;
+use crate::support::{TestServer, checks_become, log_shows};
 
 /// The `openclaw` binary in the same target dir as this test executable.
 fn gateway_dir() -> PathBuf {
@@ -60,23 +59,6 @@ fn config(volume: &str, cmd: Option<Vec<&str>>) -> Value {
         cfg["init"] = json!({"cmd": cmd});
     }
     cfg
-}
-
-async fn checks_become(t: &TestServer, app: &str, id: &str, status: &str) {
-    for _ in 0..400 {
-        let m = t.api.machine(app, id).await;
-        if m["checks"]
-            .as_array()
-            .is_some_and(|c| !c.is_empty() && c.iter().all(|c| c["status"] == status))
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "checks never became {status}: {:#}",
-        t.api.machine(app, id).await["checks"]
-    );
 }
 
 #[tokio::test]
@@ -193,16 +175,6 @@ async fn a_gateway_bound_to_loopback_fails_its_checks() {
         .await;
     let id = m["id"].as_str().unwrap().to_owned();
     t.api.wait_state(&app, &id, "started").await;
-    for _ in 0..400 {
-        if t.api
-            .get(&format!("/__fly-local/machines/{id}/logs"))
-            .await
-            .text
-            .contains("listening on ws://127.0.0.1:3000")
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    log_shows(&t, &id, "listening on ws://127.0.0.1:3000").await;
     checks_become(&t, &app, &id, "critical").await;
 }

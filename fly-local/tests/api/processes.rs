@@ -1,11 +1,9 @@
 //! Machines as real processes (the stand-in program in tests/machines), in
 //! their own namespaces when the tests run as root (as here and in CI).
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
-use crate::support::{TestServer, standin_image};
+use crate::support::{TestServer, checks_become, http_get, log_shows, service_port, standin_image};
 
 const IMAGE: &str = "test/standin:1";
 
@@ -27,56 +25,6 @@ fn config(env: Value) -> Value {
 
 fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
-}
-
-/// Polls machine GET until every check has `status` (checks have no push signal).
-async fn checks_become(t: &TestServer, app: &str, id: &str, status: &str) -> Value {
-    for _ in 0..300 {
-        let m = t.api.machine(app, id).await;
-        let checks = m["checks"].as_array().unwrap();
-        if !checks.is_empty() && checks.iter().all(|c| c["status"] == status) {
-            return m;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "checks of {id} never became {status}: {:#}",
-        t.api.machine(app, id).await["checks"]
-    );
-}
-
-/// Polls the machine's log until it contains `needle` (the program's own readiness line).
-async fn log_shows(t: &TestServer, id: &str, needle: &str) {
-    for _ in 0..300 {
-        if t.api
-            .get(&format!("/__fly-local/machines/{id}/logs"))
-            .await
-            .text
-            .contains(needle)
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("machine {id} never logged {needle:?}");
-}
-
-async fn http_get(port: u16, path: &str) -> Result<(u16, String), String> {
-    let r = reqwest::get(format!("http://127.0.0.1:{port}{path}"))
-        .await
-        .map_err(|e| e.to_string())?;
-    let status = r.status().as_u16();
-    Ok((status, r.text().await.map_err(|e| e.to_string())?))
-}
-
-async fn service_port(t: &TestServer, id: &str) -> u16 {
-    let ep = t
-        .api
-        .get(&format!("/__fly-local/machines/{id}/endpoint"))
-        .await
-        .body;
-    assert_eq!(ep["service_ports"][0]["internal_port"], 8080, "{ep}");
-    ep["service_ports"][0]["port"].as_u64().unwrap() as u16
 }
 
 #[tokio::test]
@@ -499,7 +447,7 @@ async fn host_isolation_runs_on_the_host_with_volume_paths_rewritten() {
     t.api.wait_state(&app, &id, "started").await;
     checks_become(&t, &app, &id, "passing").await;
     let host_vol = t.data_dir().join("data/volumes").join(&vol);
-    let seen = http_get(service_port_of(&t, &id).await, "/env/STATE")
+    let seen = http_get(service_port(&t, &id).await, "/env/STATE")
         .await
         .unwrap()
         .1;
@@ -523,15 +471,6 @@ async fn host_isolation_runs_on_the_host_with_volume_paths_rewritten() {
     );
     let info = t.api.get("/__fly-local/info").await.body;
     assert_eq!(info["isolation"], "host");
-}
-
-async fn service_port_of(t: &TestServer, id: &str) -> u16 {
-    let ep = t
-        .api
-        .get(&format!("/__fly-local/machines/{id}/endpoint"))
-        .await
-        .body;
-    ep["service_ports"][0]["port"].as_u64().unwrap() as u16
 }
 
 #[tokio::test]

@@ -266,3 +266,52 @@ impl Api {
         r.body
     }
 }
+
+/// Polls machine GET until every check has `status` (checks have no push signal).
+pub async fn checks_become(t: &TestServer, app: &str, id: &str, status: &str) -> Value {
+    for _ in 0..300 {
+        let m = t.api.machine(app, id).await;
+        let checks = m["checks"].as_array().unwrap();
+        if !checks.is_empty() && checks.iter().all(|c| c["status"] == status) {
+            return m;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "checks of {id} never became {status}: {:#}",
+        t.api.machine(app, id).await["checks"]
+    );
+}
+
+/// Polls the machine's log until it contains `needle` (the program's own readiness line).
+pub async fn log_shows(t: &TestServer, id: &str, needle: &str) {
+    for _ in 0..300 {
+        if t.api
+            .get(&format!("/__fly-local/machines/{id}/logs"))
+            .await
+            .text
+            .contains(needle)
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("machine {id} never logged {needle:?}");
+}
+
+pub async fn http_get(port: u16, path: &str) -> Result<(u16, String), String> {
+    let r = reqwest::get(format!("http://127.0.0.1:{port}{path}"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = r.status().as_u16();
+    Ok((status, r.text().await.map_err(|e| e.to_string())?))
+}
+
+pub async fn service_port(t: &TestServer, id: &str) -> u16 {
+    let ep = t
+        .api
+        .get(&format!("/__fly-local/machines/{id}/endpoint"))
+        .await
+        .body;
+    ep["service_ports"][0]["port"].as_u64().unwrap() as u16
+}
