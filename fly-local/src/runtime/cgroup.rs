@@ -5,6 +5,24 @@
 
 use std::path::PathBuf;
 
+/// Removes empty machine cgroups left behind by earlier runs (a process
+/// that exited abruptly cannot clean up). Busy ones fail to rmdir and stay;
+/// a machine's cgroup is recreated at each boot anyway.
+pub fn sweep() {
+    for root in [
+        "/sys/fs/cgroup/fly-local",
+        "/sys/fs/cgroup/memory/fly-local",
+    ] {
+        if let Ok(entries) = std::fs::read_dir(root) {
+            for entry in entries.flatten() {
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    let _ = std::fs::remove_dir(entry.path());
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Cgroup {
     dir: PathBuf,
@@ -63,7 +81,24 @@ impl Cgroup {
             .unwrap_or(0)
     }
 
+    /// Removes the cgroup once its last process is gone (processes of a
+    /// machine die just after its main process is reaped, so this retries
+    /// briefly on a helper thread).
     pub fn remove(&self) {
-        let _ = std::fs::remove_dir(&self.dir);
+        let dir = self.dir.clone();
+        let removed = std::fs::remove_dir(&dir).is_ok() || !dir.exists();
+        if !removed {
+            let _ = std::thread::Builder::new()
+                .name("cgroup-cleanup".into())
+                .spawn(move || {
+                    for _ in 0..100 {
+                        if std::fs::remove_dir(&dir).is_ok() || !dir.exists() {
+                            return;
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                    tracing::debug!(cgroup = %dir.display(), "cgroup still busy; left in place");
+                });
+        }
     }
 }

@@ -84,6 +84,9 @@ impl Runtime {
             Isolation::Auto => Isolation::Host,
             other => other,
         };
+        if is_root {
+            cgroup::sweep();
+        }
         if isolation == Isolation::Host {
             tracing::warn!(
                 "fly-local is not running as root: machine processes run on the host network \

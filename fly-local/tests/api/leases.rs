@@ -130,6 +130,7 @@ async fn leases_block_other_writers_and_expire() {
         .post("/__fly-local/clock", json!({"advance_secs": 11}))
         .await;
     assert_eq!(t.api.get(&format!("{base}/lease")).await.status, 404);
+    t.api.wait_state(&app, id, "stopped").await;
     assert_eq!(
         t.api.post(&format!("{base}/start"), json!({})).await.status,
         200
