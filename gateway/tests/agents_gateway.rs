@@ -246,3 +246,39 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[tokio::test]
+async fn a_client_that_falls_behind_skips_deltas_but_gets_the_final_answer() {
+    let h = Harness::new().await;
+    // A long, fast stream: far more event bytes than a socket buffers.
+    let text: String = (0..4000).map(|i| format!("w{i} ")).collect();
+    h.anthropic
+        .always(Reply::Answer(Answer::text(text.clone()).deltas(4000)));
+    let gw = GatewayProc::start(
+        h.dir.path(),
+        &chain("anthropic/claude-opus-4-5", &[], 4),
+        &env_pairs(&h),
+    )
+    .await;
+    let mut slow = gw.connect().await;
+    let mut driver = gw.connect().await;
+    driver
+        .call(
+            "chat.send",
+            json!({"sessionKey": "main", "message": "go", "idempotencyKey": "big"}),
+        )
+        .await;
+    // The driver reads everything; the slow client reads nothing until the run is over.
+    let done = driver.chat_until_done("big").await;
+    assert_eq!(done.last().unwrap()["state"], "final");
+    let seen = slow.chat_until_done("big").await;
+    let last = seen.last().unwrap();
+    assert_eq!(last["state"], "final", "the final event is never dropped");
+    assert_eq!(last["message"]["content"][0]["text"], text.as_str());
+    let deltas = seen.iter().filter(|p| p["state"] == "delta").count();
+    assert!(
+        deltas < 4000,
+        "a client that fell behind skipped live deltas ({deltas} of 4000 delivered)"
+    );
+    gw.stop().await;
+}

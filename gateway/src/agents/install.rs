@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::endpoints::Env;
 use super::protocol::methods::{self, MethodError, Scope as AgentScope};
-use super::protocol::project::Projector;
+use super::protocol::project::{Projector, is_live};
 use super::{Engine, EngineOptions, EventSink};
 use crate::state::GatewayBuilder;
 use crate::ws::errors::{ErrorCode, ErrorShape};
@@ -30,8 +30,12 @@ pub fn install(builder: &mut GatewayBuilder) {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .project(event);
-        for (name, payload) in frames {
-            events.emit(name, &payload);
+        for frame in frames {
+            if is_live(&frame) {
+                events.emit_droppable(frame.0, &frame.1);
+            } else {
+                events.emit(frame.0, &frame.1);
+            }
         }
     });
     let mut options = EngineOptions::new(&builder.settings.paths.state_dir);

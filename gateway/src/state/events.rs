@@ -32,6 +32,9 @@ pub struct Broadcast {
     pub state_version: Option<StateVersion>,
     /// Connections without this scope do not receive the event.
     pub required_scope: Option<Scope>,
+    /// Live progress a connection that is behind may skip (it still uses a `seq`
+    /// number): a streamed delta, whose successor carries the whole text so far.
+    pub droppable: bool,
 }
 
 impl Broadcast {
@@ -74,6 +77,13 @@ impl EventBus {
     /// Sends `event` with `payload` to every connected client (with `operator.read`).
     pub fn emit(&self, event: &str, payload: &impl Serialize) {
         self.send(event, payload, None, Some(Scope::Read));
+    }
+
+    /// Like [`EventBus::emit`], for live progress (streamed text) that a connection
+    /// with a backlog skips instead of queueing, as the original does for slow
+    /// consumers: the next such event supersedes it.
+    pub fn emit_droppable(&self, event: &str, payload: &impl Serialize) {
+        self.send_with(event, payload, None, Some(Scope::Read), true);
     }
 
     /// Sends to connections holding `scope` (`None`: to every connection).
@@ -121,6 +131,17 @@ impl EventBus {
         state_version: Option<StateVersion>,
         required_scope: Option<Scope>,
     ) {
+        self.send_with(event, payload, state_version, required_scope, false);
+    }
+
+    fn send_with(
+        &self,
+        event: &str,
+        payload: &impl Serialize,
+        state_version: Option<StateVersion>,
+        required_scope: Option<Scope>,
+        droppable: bool,
+    ) {
         let Ok(payload_json) = serde_json::to_string(payload) else {
             tracing::error!(target: "gateway", "event {event}: payload is not serialisable; dropped");
             return;
@@ -132,6 +153,7 @@ impl EventBus {
             payload_json,
             state_version,
             required_scope,
+            droppable,
         }));
     }
 }

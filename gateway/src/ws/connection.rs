@@ -20,6 +20,10 @@ use crate::state::Gateway;
 use crate::state::lifecycle::now_ms;
 use crate::state::presence::ClientPresence;
 
+/// Queued bytes beyond which a connection skips droppable events (live
+/// progress such as streamed deltas) instead of queueing them.
+const LIVE_BACKLOG_BYTES: usize = 256 * 1024;
+
 /// Runs a connection to completion.
 pub async fn run(gateway: Arc<Gateway>, socket: WebSocket, peer: Peer) {
     let conn_id = uuid::Uuid::new_v4().to_string();
@@ -190,7 +194,11 @@ async fn serve_session(
                 Ok(b) => {
                     if b.required_scope.is_none_or(|s| client.scopes.allows(s)) {
                         seq += 1;
-                        outbox.text(b.frame(seq));
+                        // A client that is behind skips live progress (a gap in `seq`,
+                        // as with the original) instead of queueing all of it.
+                        if !(b.droppable && outbox.queued_bytes() > LIVE_BACKLOG_BYTES) {
+                            outbox.text(b.frame(seq));
+                        }
                     }
                 }
                 Err(RecvError::Lagged(missed)) => seq += missed,

@@ -84,6 +84,11 @@ impl Outbox {
         ));
     }
 
+    /// Bytes queued for this connection and not yet written.
+    pub fn queued_bytes(&self) -> usize {
+        self.shared.queued_bytes.load(Ordering::Relaxed)
+    }
+
     /// Whether the connection's writer is gone.
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()

@@ -20,6 +20,17 @@ use super::super::events::{RunEvent, RunEventKind};
 /// An event to broadcast: its name and payload.
 pub type Frame = (&'static str, Value);
 
+/// Whether a frame is live progress a slow connection may skip: streamed text
+/// (`chat` deltas, `agent` assistant events), each of which carries the whole
+/// text so far, so the next one makes up for a skipped one.
+pub fn is_live(frame: &Frame) -> bool {
+    match frame.0 {
+        "chat" => frame.1["state"] == "delta",
+        "agent" => frame.1["stream"] == "assistant",
+        _ => false,
+    }
+}
+
 #[derive(Default)]
 struct RunState {
     seq: u64,
