@@ -89,6 +89,11 @@ impl GatewayProc {
         }
     }
 
+    /// The process id (for memory readings).
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
     /// Everything the process printed so far (stdout and stderr).
     pub fn logs(&self) -> String {
         self.output.lock().unwrap().clone()

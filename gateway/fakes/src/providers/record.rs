@@ -1,6 +1,7 @@
 //! What a fake provider received, and how each exchange ended.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::sync::watch;
@@ -30,6 +31,7 @@ pub struct RecordedRequest {
     /// The JSON body.
     pub body: Value,
     pub(crate) outcome: watch::Receiver<Outcome>,
+    pub(crate) delta_times: Arc<Mutex<Vec<Instant>>>,
 }
 
 impl RecordedRequest {
@@ -40,6 +42,15 @@ impl RecordedRequest {
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// When each text delta was handed to the connection, in order (for
+    /// latency measurements against what the client saw).
+    pub fn delta_times(&self) -> Vec<Instant> {
+        self.delta_times
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// How the exchange has ended so far.

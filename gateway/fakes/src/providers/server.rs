@@ -194,6 +194,7 @@ async fn handle(
         .or_else(|| body.get("model").and_then(Value::as_str).map(str::to_owned))
         .unwrap_or_default();
     let (outcome, outcome_rx) = OutcomeGuard::new();
+    let delta_times = Arc::new(Mutex::new(Vec::new()));
     let query = uri.query().map(str::to_owned);
     lock(&shared.requests).push(RecordedRequest {
         model: model.clone(),
@@ -210,6 +211,7 @@ async fn handle(
             .collect(),
         body: body.clone(),
         outcome: outcome_rx,
+        delta_times: Arc::clone(&delta_times),
     });
     shared.arrived.notify_waiters();
 
@@ -259,7 +261,14 @@ async fn handle(
                 model,
                 input_tokens: prompt.split_whitespace().count().max(1),
             };
-            let mut response = Response::new(stream::body(flavor, ex, answer, outcome, in_flight));
+            let mut response = Response::new(stream::body(
+                flavor,
+                ex,
+                answer,
+                outcome,
+                in_flight,
+                delta_times,
+            ));
             flavor.stream_headers(&mut response);
             response
         }

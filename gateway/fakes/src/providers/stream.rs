@@ -5,8 +5,9 @@
 //! as disconnected. That is how tests prove a client really cancelled.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use axum::body::Body;
 use bytes::Bytes;
@@ -55,11 +56,12 @@ pub(crate) fn body(
     answer: Answer,
     outcome: OutcomeGuard,
     in_flight: InFlightGuard,
+    delta_times: Arc<Mutex<Vec<Instant>>>,
 ) -> Body {
     let (tx, mut rx) = mpsc::channel::<Bytes>(4);
     tokio::spawn(async move {
         let _in_flight = in_flight;
-        if deliver(&tx, flavor, &ex, &answer).await {
+        if deliver(&tx, flavor, &ex, &answer, &delta_times).await {
             outcome.complete();
         }
         // Dropping `outcome` un-completed records a disconnect.
@@ -70,7 +72,13 @@ pub(crate) fn body(
 }
 
 /// Sends the whole answer; `false` when the client left first.
-async fn deliver(tx: &mpsc::Sender<Bytes>, flavor: Flavor, ex: &Exchange, answer: &Answer) -> bool {
+async fn deliver(
+    tx: &mpsc::Sender<Bytes>,
+    flavor: Flavor,
+    ex: &Exchange,
+    answer: &Answer,
+    delta_times: &Mutex<Vec<Instant>>,
+) -> bool {
     for frame in flavor.open(ex) {
         if tx.send(frame).await.is_err() {
             return false;
@@ -98,6 +106,10 @@ async fn deliver(tx: &mpsc::Sender<Bytes>, flavor: Flavor, ex: &Exchange, answer
         if tx.send(flavor.delta(ex, chunk)).await.is_err() {
             return false;
         }
+        delta_times
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Instant::now());
     }
     for frame in flavor.close(ex, chunks.len()) {
         if tx.send(frame).await.is_err() {
