@@ -11,11 +11,7 @@ use openclaw_fakes::providers::{Answer, Outcome, Reply};
 use openclaw_gateway::agents::{RunEventKind, SendError, SendRequest};
 
 fn send(key: &str) -> SendRequest {
-    SendRequest {
-        session_key: key.into(),
-        message: format!("hello from {key}"),
-        ..Default::default()
-    }
+    message(key, &format!("hello from {key}"))
 }
 
 #[tokio::test]

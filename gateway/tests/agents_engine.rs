@@ -10,12 +10,8 @@ use openclaw_fakes::providers::{Answer, Reply};
 use openclaw_gateway::agents::{Acceptance, RunEventKind, RunOutcome, SendError, SendRequest};
 use serde_json::json;
 
-fn send(message: &str) -> SendRequest {
-    SendRequest {
-        session_key: "main".into(),
-        message: message.into(),
-        ..Default::default()
-    }
+fn send(text: &str) -> SendRequest {
+    message("main", text)
 }
 
 #[tokio::test]

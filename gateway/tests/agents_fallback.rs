@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use agents_support::*;
 use openclaw_fakes::providers::{Answer, Failure, FakeProvider, Flavor, Outcome, Reply};
+use openclaw_gateway::agents::RunEventKind;
 use openclaw_gateway::agents::providers::Timeouts;
-use openclaw_gateway::agents::{RunEventKind, SendRequest};
 
 struct Case {
     primary: &'static str,
@@ -41,13 +41,7 @@ async fn falls_back(case: Case) {
         .engine_with(&chain(case.primary, &[fallback], 4), options)
         .await;
     let mut rx = engine.subscribe();
-    let run = engine
-        .send(SendRequest {
-            session_key: "main".into(),
-            message: "hello".into(),
-            ..Default::default()
-        })
-        .unwrap();
+    let run = engine.send(message("main", "hello")).unwrap();
     let events = events_of(&mut rx, &run.run_id).await;
     let what = format!("{} failing with {}", case.primary, case.reason);
 
@@ -210,13 +204,7 @@ async fn a_hung_primary_is_disconnected_when_the_fallback_takes_over() {
         )
         .await;
     let mut rx = engine.subscribe();
-    let run = engine
-        .send(SendRequest {
-            session_key: "main".into(),
-            message: "x".into(),
-            ..Default::default()
-        })
-        .unwrap();
+    let run = engine.send(message("main", "x")).unwrap();
     events_of(&mut rx, &run.run_id).await;
     let hung = &h.anthropic.requests()[0];
     assert_eq!(
@@ -234,13 +222,7 @@ async fn every_model_failing_reports_all_attempts() {
         .engine(&chain("anthropic/claude-opus-4-5", &["openai/gpt-4o"], 4))
         .await;
     let mut rx = engine.subscribe();
-    let run = engine
-        .send(SendRequest {
-            session_key: "main".into(),
-            message: "x".into(),
-            ..Default::default()
-        })
-        .unwrap();
+    let run = engine.send(message("main", "x")).unwrap();
     let events = events_of(&mut rx, &run.run_id).await;
     let RunEventKind::Error {
         message,
@@ -272,13 +254,7 @@ async fn an_invalid_request_does_not_fall_back() {
         .engine(&chain("anthropic/claude-opus-4-5", &["openai/gpt-4o"], 4))
         .await;
     let mut rx = engine.subscribe();
-    let run = engine
-        .send(SendRequest {
-            session_key: "main".into(),
-            message: "x".into(),
-            ..Default::default()
-        })
-        .unwrap();
+    let run = engine.send(message("main", "x")).unwrap();
     let events = events_of(&mut rx, &run.run_id).await;
     assert!(matches!(
         events.last().unwrap().kind,
@@ -313,13 +289,7 @@ async fn a_rate_limited_key_rotates_to_the_next_key_of_the_provider() {
         )
         .await;
     let mut rx = engine.subscribe();
-    let run = engine
-        .send(SendRequest {
-            session_key: "main".into(),
-            message: "x".into(),
-            ..Default::default()
-        })
-        .unwrap();
+    let run = engine.send(message("main", "x")).unwrap();
     let events = events_of(&mut rx, &run.run_id).await;
     let RunEventKind::Final { message } = &events.last().unwrap().kind else {
         panic!("{:?}", events.last());

@@ -66,12 +66,7 @@ async fn an_answer_streams_to_a_websocket_client_in_order() {
         .clone();
     assert!(events.contains(&json!("chat")) && events.contains(&json!("agent")));
 
-    let res = client
-        .call(
-            "chat.send",
-            json!({"sessionKey": "main", "message": "count", "idempotencyKey": "ws-1"}),
-        )
-        .await;
+    let res = client.send_chat("main", "count", "ws-1").await;
     assert_eq!(
         res["payload"],
         json!({"runId": "ws-1", "status": "started"})
@@ -110,12 +105,7 @@ async fn sessions_survive_a_restart_and_a_kill_9_mid_write() {
     let config = chain("anthropic/claude-opus-4-5", &[], 4);
     let gw = GatewayProc::start(h.dir.path(), &config, &env_pairs(&h)).await;
     let mut client = gw.connect().await;
-    client
-        .call(
-            "chat.send",
-            json!({"sessionKey": "main", "message": "first", "idempotencyKey": "r1"}),
-        )
-        .await;
+    client.send_chat("main", "first", "r1").await;
     client.chat_until_done("r1").await;
     // A graceful restart keeps everything.
     gw.stop().await;
@@ -132,12 +122,7 @@ async fn sessions_survive_a_restart_and_a_kill_9_mid_write() {
             .deltas(10)
             .delay(Duration::from_millis(200)),
     ));
-    client
-        .call(
-            "chat.send",
-            json!({"sessionKey": "main", "message": "second", "idempotencyKey": "r2"}),
-        )
-        .await;
+    client.send_chat("main", "second", "r2").await;
     loop {
         let e = client.event("chat").await;
         if e["payload"]["runId"] == "r2" && e["payload"]["state"] == "delta" {
@@ -173,12 +158,7 @@ async fn sessions_survive_a_restart_and_a_kill_9_mid_write() {
         ["first", "echo: first", "second"],
         "earlier history and the interrupted turn's message are intact"
     );
-    client
-        .call(
-            "chat.send",
-            json!({"sessionKey": "main", "message": "third", "idempotencyKey": "r3"}),
-        )
-        .await;
+    client.send_chat("main", "third", "r3").await;
     client.chat_until_done("r3").await;
     let history = client
         .call("chat.history", json!({"sessionKey": "main"}))
@@ -207,12 +187,7 @@ async fn keys_never_appear_in_the_gateway_output_or_state_dir() {
     )
     .await;
     let mut client = gw.connect().await;
-    client
-        .call(
-            "chat.send",
-            json!({"sessionKey": "main", "message": "hi", "idempotencyKey": "k1"}),
-        )
-        .await;
+    client.send_chat("main", "hi", "k1").await;
     let chat = client.chat_until_done("k1").await;
     assert_eq!(chat.last().unwrap()["state"], "final");
     let logs = gw.stop().await;
@@ -221,7 +196,7 @@ async fn keys_never_appear_in_the_gateway_output_or_state_dir() {
         "the fallback was logged: {logs}"
     );
     let mut places = vec![("gateway output".to_owned(), logs)];
-    for entry in walk(h.dir.path()) {
+    for entry in files_under(h.dir.path()) {
         places.push((
             entry.display().to_string(),
             String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned(),
@@ -232,19 +207,6 @@ async fn keys_never_appear_in_the_gateway_output_or_state_dir() {
             assert!(!text.contains(key), "a provider key leaked into {place}");
         }
     }
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[tokio::test]
@@ -262,12 +224,7 @@ async fn a_client_that_falls_behind_skips_deltas_but_gets_the_final_answer() {
     .await;
     let mut slow = gw.connect().await;
     let mut driver = gw.connect().await;
-    driver
-        .call(
-            "chat.send",
-            json!({"sessionKey": "main", "message": "go", "idempotencyKey": "big"}),
-        )
-        .await;
+    driver.send_chat("main", "go", "big").await;
     // The driver reads everything; the slow client reads nothing until the run is over.
     let done = driver.chat_until_done("big").await;
     assert_eq!(done.last().unwrap()["state"], "final");

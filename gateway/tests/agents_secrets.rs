@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 
 use agents_support::*;
 use openclaw_fakes::providers::{Failure, Reply};
-use openclaw_gateway::agents::SendRequest;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -21,19 +20,6 @@ impl Write for Captured {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 #[tokio::test]
@@ -59,13 +45,7 @@ async fn keys_never_reach_logs_events_or_session_files() {
     let mut rx = engine.subscribe();
     let mut all_events = String::new();
     for (key, msg) in [("main", "first"), ("other", "second")] {
-        let run = engine
-            .send(SendRequest {
-                session_key: key.into(),
-                message: msg.into(),
-                ..Default::default()
-            })
-            .unwrap();
+        let run = engine.send(message(key, msg)).unwrap();
         let events = events_of(&mut rx, &run.run_id).await;
         all_events.push_str(&format!("{events:?}"));
     }

@@ -190,6 +190,15 @@ impl WsClient {
         self.response(&id).await
     }
 
+    /// `chat.send` of `message` to session `key` as run `run_id`; returns the response frame.
+    pub async fn send_chat(&mut self, key: &str, message: &str, run_id: &str) -> Value {
+        self.call(
+            "chat.send",
+            json!({"sessionKey": key, "message": message, "idempotencyKey": run_id}),
+        )
+        .await
+    }
+
     /// The next response frame with `id` (for a second reply to the same id).
     pub async fn response(&mut self, id: &str) -> Value {
         loop {

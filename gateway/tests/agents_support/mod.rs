@@ -11,7 +11,7 @@ use openclaw_fakes::providers::{FakeProvider, Flavor};
 use openclaw_gateway::agents::config::{AgentsConfig, Sections, parse};
 use openclaw_gateway::agents::endpoints::Env;
 use openclaw_gateway::agents::providers::Timeouts;
-use openclaw_gateway::agents::{Engine, EngineOptions, RunEvent};
+use openclaw_gateway::agents::{Engine, EngineOptions, RunEvent, SendRequest};
 use serde_json::Value;
 use tokio::sync::broadcast;
 
@@ -80,6 +80,29 @@ pub fn agents_config(config: &Value) -> AgentsConfig {
     })
     .expect("valid test config")
     .config
+}
+
+/// A message to run in session `key` (`main`, …) of the default agent.
+pub fn message(key: &str, text: &str) -> SendRequest {
+    SendRequest {
+        session_key: key.into(),
+        message: text.into(),
+        ..Default::default()
+    }
+}
+
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
 
 /// A config whose default chain is `primary` then `fallbacks`.

@@ -61,26 +61,6 @@ pub(crate) fn validate(headers: &HeaderMap, body: &Value) -> Result<(), String> 
     Ok(())
 }
 
-pub(crate) fn prompt(body: &Value) -> Option<String> {
-    let last = body
-        .get("messages")?
-        .as_array()?
-        .iter()
-        .rev()
-        .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))?;
-    match last.get("content")? {
-        Value::String(s) => Some(s.clone()),
-        Value::Array(blocks) => Some(
-            blocks
-                .iter()
-                .filter_map(|b| b.get("text").and_then(Value::as_str))
-                .collect::<Vec<_>>()
-                .join(""),
-        ),
-        _ => None,
-    }
-}
-
 pub(crate) fn open(ex: &Exchange) -> Vec<Bytes> {
     vec![
         named_event(

@@ -35,26 +35,6 @@ pub(crate) fn validate(body: &Value) -> Result<(), String> {
     Ok(())
 }
 
-pub(crate) fn prompt(body: &Value) -> Option<String> {
-    let last = body
-        .get("messages")?
-        .as_array()?
-        .iter()
-        .rev()
-        .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))?;
-    match last.get("content")? {
-        Value::String(s) => Some(s.clone()),
-        Value::Array(parts) => Some(
-            parts
-                .iter()
-                .filter_map(|p| p.get("text").and_then(Value::as_str))
-                .collect::<Vec<_>>()
-                .join(""),
-        ),
-        _ => None,
-    }
-}
-
 fn created() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

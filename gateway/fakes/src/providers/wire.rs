@@ -63,8 +63,7 @@ impl Flavor {
     /// The text of the last user message.
     pub(crate) fn prompt(self, body: &Value) -> String {
         match self {
-            Flavor::Anthropic => anthropic::prompt(body),
-            Flavor::OpenAi => openai::prompt(body),
+            Flavor::Anthropic | Flavor::OpenAi => last_user_message(body),
             Flavor::Gemini => gemini::prompt(body),
         }
         .unwrap_or_default()
@@ -170,6 +169,28 @@ impl Flavor {
         if let Ok(v) = HeaderValue::from_str(&id) {
             response.headers_mut().insert(name, v);
         }
+    }
+}
+
+/// The text of the last `user` message of a `messages` array, whose `content`
+/// is a string or an array of parts with `text` (Anthropic and OpenAI alike).
+pub(crate) fn last_user_message(body: &Value) -> Option<String> {
+    let last = body
+        .get("messages")?
+        .as_array()?
+        .iter()
+        .rev()
+        .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))?;
+    match last.get("content")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(parts) => Some(
+            parts
+                .iter()
+                .filter_map(|p| p.get("text").and_then(Value::as_str))
+                .collect::<Vec<_>>()
+                .join(""),
+        ),
+        _ => None,
     }
 }
 

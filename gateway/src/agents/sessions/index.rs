@@ -29,6 +29,19 @@ pub(crate) struct IndexEntry {
     pub(crate) last_model: Option<String>,
 }
 
+impl IndexEntry {
+    /// The entry of a transcript that has only its header.
+    pub(crate) fn fresh(header: &super::transcript::Header) -> Self {
+        Self {
+            session_id: header.id.clone(),
+            created_at: header.created_at,
+            updated_at: header.created_at,
+            message_count: 0,
+            last_model: None,
+        }
+    }
+}
+
 pub(crate) type Index = BTreeMap<String, IndexEntry>;
 
 /// An index read from disk, with what had to be repaired.
@@ -96,16 +109,7 @@ pub(crate) fn load(dir: &Path) -> io::Result<Loaded> {
                 "recovered session {} ({name}) missing from the index",
                 header.session_key
             ));
-            index.insert(
-                header.session_key.clone(),
-                IndexEntry {
-                    session_id: header.id.clone(),
-                    created_at: header.created_at,
-                    updated_at: header.created_at,
-                    message_count: 0,
-                    last_model: None,
-                },
-            );
+            index.insert(header.session_key.clone(), IndexEntry::fresh(&header));
         }
     }
     Ok(Loaded { index, notes })

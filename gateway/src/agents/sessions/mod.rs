@@ -222,16 +222,8 @@ impl SessionStore {
                     self.count
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
-                a.index.insert(
-                    key.as_str().to_owned(),
-                    IndexEntry {
-                        session_id: header.id.clone(),
-                        created_at: header.created_at,
-                        updated_at: header.created_at,
-                        message_count: 0,
-                        last_model: None,
-                    },
-                );
+                a.index
+                    .insert(key.as_str().to_owned(), IndexEntry::fresh(&header));
             }
         }
         self.write_index(key.agent_id(), true).await?;
