@@ -135,6 +135,13 @@ impl Runtime {
         tasks.push(handle);
     }
 
+    /// Forgets the pids of a machine's process once it has been reaped, so a
+    /// reused pid is never signalled or joined.
+    pub fn process_ended(&self, id: &str) {
+        self.init_pids.lock().expect("init pids").remove(id);
+        self.child_pids.lock().expect("child pids").remove(id);
+    }
+
     /// Forgets a machine's supervisor (it is ending).
     pub fn forget(&self, id: &str) {
         self.supervisors.lock().expect("supervisors").remove(id);

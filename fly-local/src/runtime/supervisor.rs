@@ -127,6 +127,7 @@ impl Supervisor {
             Wake::Command(Some(cmd)) => self.handle(cmd).await,
             Wake::Exit(exit) => {
                 self.proc = None;
+                self.rt.process_ended(&self.id);
                 self.after_exit(exit).await
             }
         }
@@ -409,6 +410,7 @@ impl Supervisor {
                 p.wait().await
             }
         };
+        self.rt.process_ended(&self.id);
         self.rt.logs.append(&self.id, &exit.log_line());
     }
 
@@ -420,6 +422,7 @@ impl Supervisor {
             p.resume();
             p.signal(Signal::SIGKILL);
             p.wait().await;
+            self.rt.process_ended(&self.id);
         }
     }
 

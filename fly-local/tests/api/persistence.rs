@@ -170,7 +170,7 @@ async fn kill_dash_nine_loses_nothing_that_was_acknowledged() {
     child.wait().unwrap();
 
     let (mut child, base) = spawn();
-    let api = ready(&mut child, base);
+    let api = ready(&mut child, base.clone());
     let secrets = api.get("/v1/apps/crashy/secrets").await.body;
     assert_eq!(secrets["secrets"].as_array().unwrap().len(), 20);
     assert_eq!(
@@ -194,6 +194,42 @@ async fn kill_dash_nine_loses_nothing_that_was_acknowledged() {
         String::from_utf8_lossy(&out.stdout)
             .contains("fly-local restarted: booting the machine again")
     );
+    // The same through a running server, checked against the app.
+    let out = Command::new(env!("CARGO_BIN_EXE_fly-local"))
+        .args([
+            "logs",
+            &id,
+            "--app",
+            "crashy",
+            "--tail",
+            "50",
+            "--token",
+            crate::support::TOKEN,
+            "--url",
+            &base,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Preparing to run"));
+    let wrong_app = Command::new(env!("CARGO_BIN_EXE_fly-local"))
+        .args([
+            "logs",
+            &id,
+            "--app",
+            "other",
+            "--token",
+            crate::support::TOKEN,
+            "--url",
+            &base,
+        ])
+        .output()
+        .unwrap();
+    assert!(!wrong_app.status.success());
     child.kill().unwrap();
     child.wait().unwrap();
 }

@@ -534,3 +534,45 @@ async fn machines_keep_their_boot_time_secrets_until_updated() {
         "an update applies the new secrets"
     );
 }
+
+#[tokio::test]
+async fn suspend_freezes_the_process_and_start_resumes_it() {
+    let t = server().await;
+    let app = t.app("proc-suspend").await;
+    let m = t
+        .api
+        .create_machine(&app, json!({"config": config(json!({}))}))
+        .await;
+    let id = m["id"].as_str().unwrap().to_owned();
+    t.api.wait_state(&app, &id, "started").await;
+    checks_become(&t, &app, &id, "passing").await;
+    let base = format!("/v1/apps/{app}/machines/{id}");
+    assert_eq!(
+        t.api
+            .post(&format!("{base}/suspend"), json!({}))
+            .await
+            .status,
+        200
+    );
+    t.api.wait_state(&app, &id, "suspended").await;
+    let port = service_port(&t, &id).await;
+    assert!(
+        http_get(port, "/healthz").await.is_err(),
+        "a suspended machine serves nothing"
+    );
+    let s = t.api.post(&format!("{base}/start"), json!({})).await;
+    assert_eq!(s.body["previous_state"], "suspended");
+    t.api.wait_state(&app, &id, "started").await;
+    checks_become(&t, &app, &id, "passing").await;
+    let logs = t
+        .api
+        .get(&format!("/__fly-local/machines/{id}/logs"))
+        .await
+        .text;
+    assert_eq!(
+        logs.matches("Preparing to run").count(),
+        1,
+        "resumed, not rebooted: {logs}"
+    );
+    assert_eq!(logs.matches("standin listening").count(), 1, "{logs}");
+}
