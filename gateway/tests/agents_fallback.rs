@@ -38,7 +38,13 @@ async fn falls_back(case: Case) {
         idle: Duration::from_millis(400),
     };
     let engine = h
-        .engine_with(&chain(case.primary, &[fallback], 4), options)
+        .engine_with(
+            &patient(
+                chain(case.primary, &[fallback], 4),
+                fallback.split('/').next().unwrap(),
+            ),
+            options,
+        )
         .await;
     let mut rx = engine.subscribe();
     let run = engine.send(message("main", "hello")).unwrap();
@@ -199,7 +205,10 @@ async fn a_hung_primary_is_disconnected_when_the_fallback_takes_over() {
     options.timeouts.first_byte = Duration::from_millis(300);
     let engine = h
         .engine_with(
-            &chain("anthropic/claude-opus-4-5", &["openai/gpt-4o"], 4),
+            &patient(
+                chain("anthropic/claude-opus-4-5", &["openai/gpt-4o"], 4),
+                "openai",
+            ),
             options,
         )
         .await;

@@ -112,6 +112,14 @@ pub fn chain(primary: &str, fallbacks: &[&str], max_concurrent: u32) -> Value {
         "maxConcurrent": max_concurrent}}})
 }
 
+/// `config` with a generous timeout for `provider` (`models.providers.<id>.timeoutSeconds`),
+/// so that a test's short default timeouts only ever trip the provider meant to fail,
+/// however loaded the machine is.
+pub fn patient(mut config: Value, provider: &str) -> Value {
+    config["models"]["providers"][provider] = serde_json::json!({"timeoutSeconds": 30});
+    config
+}
+
 /// Every event of `run_id` up to and including its terminal one.
 pub async fn events_of(rx: &mut broadcast::Receiver<RunEvent>, run_id: &str) -> Vec<RunEvent> {
     let mut out = Vec::new();
