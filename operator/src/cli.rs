@@ -1,4 +1,4 @@
-//! Command line: `crd`, `plan`, `up` (and, with the Kubernetes backend, `run`).
+//! Command line: `crd`, `plan`, `up`, and `run` (the cluster controller).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,6 +27,10 @@ pub enum Command {
     /// Reconcile resources from files/directories (GitOps), re-reading them
     /// on change; runs an embedded fly-local when FLY_API_TOKEN is unset.
     Up(UpArgs),
+    /// Run as a Kubernetes controller: reconcile the cluster's `OpenClaw`
+    /// resources (Fly platform onto Fly, Kubernetes platform into the
+    /// cluster), with leader election so only one replica acts.
+    Run(RunArgs),
 }
 
 /// Where resources are read from.
@@ -110,4 +114,51 @@ pub struct UpArgs {
 /// Parses `60s`, `5m`, `500ms`.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (use e.g. 60s, 5m, 500ms)"))
+}
+
+/// `run` arguments.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Namespace to watch (repeatable; comma-separated in the environment).
+    /// Every namespace when omitted (the chart then grants a ClusterRole).
+    #[arg(
+        long = "namespace",
+        value_name = "NS",
+        env = "OPENCLAW_WATCH_NAMESPACES",
+        value_delimiter = ','
+    )]
+    pub namespaces: Vec<String>,
+    /// Fly API access, for resources with `platform: fly`.
+    #[command(flatten)]
+    pub fly: FlyArgs,
+    /// How often every resource is reconciled again to heal drift.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub resync: Duration,
+    /// Reconciles running at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: u16,
+    /// Address of the `/metrics`, `/healthz` and `/status` server.
+    #[arg(long, default_value = "0.0.0.0:9464", env = "OPENCLAW_METRICS_ADDR")]
+    pub metrics_addr: SocketAddr,
+    /// Elect a leader on a Lease, so that of several replicas only one acts.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub leader_election: bool,
+    /// Name of the `coordination.k8s.io` Lease.
+    #[arg(long, default_value = "openclaw-operator")]
+    pub lease_name: String,
+    /// Namespace of the Lease (default: the pod's, else the kubeconfig's).
+    #[arg(long, env = "POD_NAMESPACE")]
+    pub lease_namespace: Option<String>,
+    /// This replica's identity in the Lease (default: pod name, else host name and pid).
+    #[arg(long, env = "POD_NAME")]
+    pub identity: Option<String>,
+    /// How long a Lease holds without renewal before another replica may take it.
+    #[arg(long, default_value = "15s", value_parser = parse_duration)]
+    pub lease_duration: Duration,
+    /// How long the leader keeps acting without a successful renewal.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub renew_deadline: Duration,
+    /// How often the Lease is renewed, or tried while not leading.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    pub retry_period: Duration,
 }

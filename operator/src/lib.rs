@@ -8,6 +8,7 @@
 
 pub mod board;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod connect;
 pub mod controller;

@@ -36,6 +36,10 @@ fn main() -> anyhow::Result<ExitCode> {
             runtime()?.block_on(commands::up::up(args))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Run(args) => {
+            runtime()?.block_on(commands::run::run(args))?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 //! The subcommands' bodies (`main` only dispatches).
 
 pub mod plan;
+pub mod run;
 pub mod up;

@@ -45,7 +45,8 @@ pub struct Manifest {
 pub struct DesiredKubernetes {
     /// Object names.
     pub names: Names,
-    /// Objects to apply, in order (what the StatefulSet refers to first).
+    /// Objects to apply, in order: what the StatefulSet refers to and the
+    /// NetworkPolicy first, public entry points last.
     pub manifests: Vec<Manifest>,
     /// Objects that must not exist (another exposure's, a dropped config).
     pub absent: Vec<(ApiResource, String)>,
@@ -141,7 +142,7 @@ pub fn build(valid: &ValidOpenClaw, target: &KubernetesTarget, owner: &Owner) ->
                "spec": {"type": "ClusterIP", "selector": names.selector(),
                         "ports": [{"name": CONTAINER, "port": port, "targetPort": CONTAINER, "protocol": "TCP"}]}}),
     ));
-    manifests.push(manifest::<StatefulSet>(
+    let stateful_set = manifest::<StatefulSet>(
         &names.base,
         stateful_set(
             valid,
@@ -152,7 +153,7 @@ pub fn build(valid: &ValidOpenClaw, target: &KubernetesTarget, owner: &Owner) ->
             &config_hash,
             &secrets_hash,
         ),
-    ));
+    );
     let np = ApiResource::erase::<NetworkPolicy>(&());
     let ing = ApiResource::erase::<Ingress>(&());
     let svc = ApiResource::erase::<Service>(&());
@@ -163,16 +164,19 @@ pub fn build(valid: &ValidOpenClaw, target: &KubernetesTarget, owner: &Owner) ->
             } else {
                 serde_json::to_value(allow_from).expect("peers serialise")
             };
+            // Before the StatefulSet: the pod is never reachable unprotected.
             manifests.push(manifest::<NetworkPolicy>(
                 &names.base,
                 json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta(&names.base),
                        "spec": {"podSelector": {"matchLabels": names.selector()}, "policyTypes": ["Ingress"],
                                 "ingress": [{"from": from, "ports": [{"port": port, "protocol": "TCP"}]}]}}),
             ));
+            manifests.push(stateful_set);
             absent.push((svc, names.public_service()));
             absent.push((ing, names.base.clone()));
         }
         Access::LoadBalancer { annotations } => {
+            manifests.push(stateful_set);
             let mut m = meta(&names.public_service());
             if !annotations.is_empty() {
                 m["annotations"] = json!(annotations);
@@ -187,6 +191,7 @@ pub fn build(valid: &ValidOpenClaw, target: &KubernetesTarget, owner: &Owner) ->
             absent.push((ing, names.base.clone()));
         }
         Access::Ingress(i) => {
+            manifests.push(stateful_set);
             let mut m = meta(&names.base);
             if !i.annotations.is_empty() {
                 m["annotations"] = json!(i.annotations);

@@ -31,6 +31,9 @@ pub enum ResolveError {
         /// The OS error.
         reason: String,
     },
+    /// A referenced Kubernetes Secret, or a key of it, does not exist (yet).
+    #[error("{0}")]
+    NotFound(String),
     /// The secret resolved to an empty value.
     #[error("{0} is empty; a secret must have a value")]
     Empty(String),

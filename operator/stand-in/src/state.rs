@@ -463,8 +463,17 @@ impl State {
             PatchKind::Merge => merge_patch(&mut new, &body),
             PatchKind::Strategic => keyed_merge(&mut new, &body, "", true),
             PatchKind::Json => {
-                let ops: json_patch::Patch = serde_json::from_value(body)
+                let mut ops: json_patch::Patch = serde_json::from_value(body)
                     .map_err(|e| ApiError::bad_request(format!("invalid JSON patch: {e}")))?;
+                // As the API server's JSON patch library does: testing a
+                // missing path for `null` succeeds (kube-runtime's finalizer
+                // helper relies on it).
+                ops.0.retain(|op| match op {
+                    json_patch::PatchOperation::Test(t) => {
+                        !(t.value.is_null() && new.pointer(t.path.as_str()).is_none())
+                    }
+                    _ => true,
+                });
                 json_patch::patch(&mut new, &ops).map_err(|e| {
                     ApiError::invalid(
                         kind,

@@ -333,3 +333,32 @@ async fn crds_are_served_validated_and_pruned() {
     assert!(ns.get("default").await.is_ok());
     assert!(widgets.get("w").await.is_err());
 }
+
+#[tokio::test]
+async fn json_patch_test_of_a_missing_path_against_null_passes() {
+    let s = StandIn::new();
+    let api: Api<ConfigMap> = Api::namespaced(s.client(), "default");
+    api.create(&PostParams::default(), &cm("a")).await.unwrap();
+    let ops: json_patch::Patch = serde_json::from_value(json!([
+        {"op": "test", "path": "/metadata/finalizers", "value": null},
+        {"op": "add", "path": "/metadata/finalizers", "value": ["x"]}
+    ]))
+    .unwrap();
+    let out = api
+        .patch("a", &PatchParams::default(), &Patch::Json::<()>(ops))
+        .await
+        .unwrap();
+    assert_eq!(out.metadata.finalizers, Some(vec!["x".to_owned()]));
+    let failing: json_patch::Patch = serde_json::from_value(json!([
+        {"op": "test", "path": "/metadata/finalizers", "value": null}
+    ]))
+    .unwrap();
+    let err = api
+        .patch("a", &PatchParams::default(), &Patch::Json::<()>(failing))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, kube::Error::Api(ref s) if s.code == 422),
+        "{err:?}"
+    );
+}

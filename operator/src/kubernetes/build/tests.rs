@@ -68,8 +68,8 @@ fn private_rust_gateway() {
         [
             "Secret/claw-gateway",
             "Service/claw",
-            "StatefulSet/claw",
-            "NetworkPolicy/claw"
+            "NetworkPolicy/claw",
+            "StatefulSet/claw"
         ]
     );
     let absent: Vec<_> = d

@@ -1,0 +1,10 @@
+//! `openclaw-operator run` as a process against the API-server stand-in over
+//! HTTP (no real cluster can be installed here): the Kubernetes platform,
+//! Fly through a fly-local, drift and field-manager conflicts, watched
+//! namespaces, leader election, and RBAC checked against what was called.
+
+mod drift;
+mod kubernetes_platform;
+mod leader;
+mod namespaces;
+mod support;
