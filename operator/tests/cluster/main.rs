@@ -4,6 +4,7 @@
 //! namespaces, leader election, and RBAC checked against what was called.
 
 mod drift;
+mod fly;
 mod kubernetes_platform;
 mod leader;
 mod namespaces;
