@@ -8,4 +8,7 @@ mod fly;
 mod kubernetes_platform;
 mod leader;
 mod namespaces;
+mod rbac;
 mod support;
+#[path = "../support/mod.rs"]
+mod tools;
