@@ -219,7 +219,7 @@ async fn apply(o: Arc<OpenClaw>, ctx: &Shared) -> Result<Action, ClusterError> {
         generated_dir: None,
         local: None,
     };
-    let previous = o.status.clone().unwrap_or_default();
+    let previous = ctx.reporter.previous(&key, &o);
     let r = reconcile::reconcile(&key, &object, None, &previous, &rctx).await;
     let action = reconcile::next_action(&r, 0, ctx.resync);
     match r.error {

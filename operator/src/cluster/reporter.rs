@@ -4,7 +4,8 @@
 //! and none at all when nothing changed (a write would wake the controller
 //! again). The in-memory board behind `/status` gets both too.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -28,6 +29,9 @@ pub struct ClusterReporter {
     recorder: Recorder,
     store: Store<OpenClaw>,
     board: Arc<Board>,
+    /// The status last written per resource, with the resourceVersion the
+    /// write produced: the cache may not have seen it yet.
+    written: Mutex<HashMap<ResourceKey, (String, OpenClawStatus)>>,
 }
 
 impl ClusterReporter {
@@ -43,6 +47,22 @@ impl ClusterReporter {
             recorder,
             store,
             board,
+            written: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The status to build on for `obj`: the one last written, unless the
+    /// cached object is already as new (a reconcile triggered by our own
+    /// write must not start from a status that predates it and erase, say,
+    /// the drift corrections that write recorded).
+    pub fn previous(&self, key: &ResourceKey, obj: &OpenClaw) -> OpenClawStatus {
+        let cached = obj.status.clone().unwrap_or_default();
+        let written = self.written.lock().expect("written lock");
+        match written.get(key) {
+            Some((rv, status)) if !newer_or_same(obj.metadata.resource_version.as_deref(), rv) => {
+                status.clone()
+            }
+            _ => cached,
         }
     }
 
@@ -72,6 +92,18 @@ pub fn status_patch(status: &OpenClawStatus) -> Value {
         fields.entry(owned).or_insert(Value::Null);
     }
     json!({ "status": fields })
+}
+
+/// Whether resourceVersion `cached` is at least `written` (they are etcd
+/// revisions in practice; anything unparsable counts as older).
+fn newer_or_same(cached: Option<&str>, written: &str) -> bool {
+    match (
+        cached.and_then(|c| c.parse::<u64>().ok()),
+        written.parse::<u64>(),
+    ) {
+        (Some(c), Ok(w)) => c >= w,
+        _ => false,
+    }
 }
 
 fn truncate(s: &str) -> String {
@@ -113,8 +145,8 @@ impl Reporter for ClusterReporter {
     fn status<'a>(&'a self, key: &'a ResourceKey, status: &'a OpenClawStatus) -> BoxFuture<'a, ()> {
         async move {
             self.board.status(key, status).await;
-            let live = self.live(key);
-            if live.as_ref().and_then(|o| o.status.as_ref()) == Some(status) {
+            let current = self.live(key).map(|o| self.previous(key, &o));
+            if current.as_ref() == Some(status) {
                 return;
             }
             let api: Api<OpenClaw> = Api::namespaced(self.client.clone(), &key.namespace);
@@ -123,7 +155,14 @@ impl Reporter for ClusterReporter {
                 .patch_status(&key.name, &PatchParams::default(), &Patch::Merge(&patch))
                 .await
             {
-                Ok(_) => {}
+                Ok(o) => {
+                    if let Some(rv) = o.metadata.resource_version {
+                        self.written
+                            .lock()
+                            .expect("written lock")
+                            .insert(key.clone(), (rv, status.clone()));
+                    }
+                }
                 // Deleted meanwhile: nothing to report on.
                 Err(kube::Error::Api(s)) if s.code == 404 => {}
                 Err(err) => {
