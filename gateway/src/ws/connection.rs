@@ -22,7 +22,7 @@ use crate::state::presence::ClientPresence;
 
 /// Queued bytes beyond which a connection skips droppable events (live
 /// progress such as streamed deltas) instead of queueing them.
-const LIVE_BACKLOG_BYTES: usize = 256 * 1024;
+const LIVE_BACKLOG_BYTES: usize = 64 * 1024;
 
 /// Runs a connection to completion.
 pub async fn run(gateway: Arc<Gateway>, socket: WebSocket, peer: Peer) {
