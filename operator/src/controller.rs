@@ -134,6 +134,7 @@ async fn worker(
     let mut status = OpenClawStatus::default();
     let mut last_valid: Option<ValidOpenClaw> = None;
     let mut failures = 0u32;
+    let mut seen = false;
     let mut next: Option<Instant> = Some(Instant::now());
     loop {
         tokio::select! {
@@ -145,6 +146,8 @@ async fn worker(
         }
         let declared = rx.borrow_and_update().clone();
         let Some(declared) = declared else {
+            ctx.metrics
+                .phase_changed(seen.then(|| status.phase.to_string()).as_deref(), None);
             delete(
                 &key,
                 last_valid.as_ref(),
@@ -189,6 +192,11 @@ async fn worker(
         if let Some(v) = r.valid {
             last_valid = Some(v);
         }
+        ctx.metrics.phase_changed(
+            seen.then(|| status.phase.to_string()).as_deref(),
+            Some(&r.status.phase.to_string()),
+        );
+        seen = true;
         status = r.status;
     }
 }

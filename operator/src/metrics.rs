@@ -31,6 +31,13 @@ pub struct FieldLabels {
     pub field: String,
 }
 
+/// Phase label of the resources gauge.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PhaseLabels {
+    /// `Ready`, `Provisioning`, …
+    pub phase: String,
+}
+
 /// API call labels: the OpenAPI route template and the HTTP status.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ApiCallLabels {
@@ -58,6 +65,8 @@ pub struct Metrics {
     pub api_calls: Family<ApiCallLabels, Counter>,
     /// Resources currently declared.
     pub resources: Gauge,
+    /// Resources by phase (what the fleet looks like at a glance).
+    pub phases: Family<PhaseLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -78,6 +87,7 @@ impl Metrics {
             stale_locks_cleared: Counter::default(),
             api_calls: Family::default(),
             resources: Gauge::default(),
+            phases: Family::default(),
             registry: Registry::default(),
         };
         registry.register("reconciles", "Reconciles by result", m.reconciles.clone());
@@ -111,6 +121,7 @@ impl Metrics {
             "Resources currently declared",
             m.resources.clone(),
         );
+        registry.register("resources_by_phase", "Resources by phase", m.phases.clone());
         Self { registry, ..m }
     }
 
@@ -147,6 +158,23 @@ impl Metrics {
             .inc();
     }
 
+    /// Moves one resource from phase `from` (if any) to `to` (if any).
+    pub fn phase_changed(&self, from: Option<&str>, to: Option<&str>) {
+        if from == to {
+            return;
+        }
+        if let Some(f) = from {
+            self.phases
+                .get_or_create(&PhaseLabels { phase: f.into() })
+                .dec();
+        }
+        if let Some(t) = to {
+            self.phases
+                .get_or_create(&PhaseLabels { phase: t.into() })
+                .inc();
+        }
+    }
+
     /// Records one drift correction.
     pub fn drift_corrected(&self, field: &str) {
         self.drift_corrections
@@ -177,6 +205,8 @@ mod tests {
         m.api_call("POST /v1/apps/{app_name}/machines", Some(200));
         m.drift_corrected("bind");
         m.stale_locks_cleared.inc();
+        m.phase_changed(None, Some("Provisioning"));
+        m.phase_changed(Some("Provisioning"), Some("Ready"));
         let text = m.encode();
         for needle in [
             "openclaw_operator_reconciles_total{result=\"ok\"} 1",
@@ -185,6 +215,8 @@ mod tests {
             "openclaw_operator_drift_corrections_total{field=\"bind\"} 1",
             "openclaw_operator_stale_locks_cleared_total 1",
             "openclaw_operator_reconcile_duration_seconds_count 2",
+            "openclaw_operator_resources_by_phase{phase=\"Ready\"} 1",
+            "openclaw_operator_resources_by_phase{phase=\"Provisioning\"} 0",
         ] {
             assert!(text.contains(needle), "missing {needle} in\n{text}");
         }

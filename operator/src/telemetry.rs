@@ -12,8 +12,10 @@ fn filter() -> EnvFilter {
 
 /// Logs to stderr.
 pub fn to_stderr() {
+    use std::io::IsTerminal;
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter())
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }

@@ -109,7 +109,14 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         controller.down().await;
     } else {
         controller.stop();
-        eprintln!("openclaw-operator: stopped; gateways keep running (use --down to delete them)");
+        if embedded.is_some() {
+            eprintln!(
+                "openclaw-operator: stopped; the embedded fly-local stops with it, its machines \
+                 stay declared and start again with the next `up` (--down deletes them)"
+            );
+        } else {
+            eprintln!("openclaw-operator: stopped; gateways keep running (--down deletes them)");
+        }
     }
     if let Some(e) = embedded {
         e.shutdown().await;
@@ -124,7 +131,7 @@ async fn draw(board: Arc<Board>) {
         let mut text = table::render(&board);
         text.push_str(&table::access(&board));
         text.push_str(
-            "\nCtrl-C stops the operator; gateways keep running (--down deletes them).\n",
+            "\nCtrl-C stops the operator and leaves every gateway declared (--down deletes them).\n",
         );
         let mut out = std::io::stdout().lock();
         let _ = write!(out, "\x1b[H\x1b[2J{text}");

@@ -70,6 +70,14 @@ pub fn status(
     } else {
         (Phase::Degraded, gateway_msg.clone())
     };
+    let volume_size = outcome.volume.as_ref().map(|v| v.size_gb);
+    let message = match volume_size {
+        Some(gb) if gb > t.volume_size_gb => format!(
+            "{message}; volume is {gb} GB, more than the {} GB asked (volumes never shrink)",
+            t.volume_size_gb
+        ),
+        _ => message,
+    };
     let ready = phase == Phase::Ready;
     set_condition(
         &mut s.conditions,
@@ -89,7 +97,6 @@ pub fn status(
         Exposure::Public => format!("wss://{hostname}"),
         Exposure::Private => format!("ws://{hostname}"),
     });
-    let volume_size = outcome.volume.as_ref().map(|v| v.size_gb);
     s.fly = Some(FlyStatus {
         app: Some(t.app.clone()),
         machine_id: machine.map(|m| m.id.clone()),
@@ -112,4 +119,118 @@ pub fn status(
     let excess = s.last_drift_corrections.len().saturating_sub(DRIFT_KEPT);
     s.last_drift_corrections.drain(..excess);
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fly::build::{DEFAULT_CHECK_INTERVAL, build};
+    use crate::validate::{FlyTarget, GatewayPlan, Guest, Target, ValidOpenClaw};
+
+    fn desired(suspend: bool) -> DesiredFly {
+        let target = FlyTarget {
+            app: "claw".into(),
+            org: "personal".into(),
+            region: "iad".into(),
+            guest: Guest {
+                cpu_kind: crate::crd::CpuKind::Shared,
+                cpus: 1,
+                memory_mb: 256,
+            },
+            volume_name: "openclaw_data".into(),
+            volume_size_gb: 1,
+            exposure: Exposure::Public,
+        };
+        let valid = ValidOpenClaw {
+            key: crate::resource::ResourceKey::new("default", "claw"),
+            image: crate::crd::DEFAULT_IMAGE.into(),
+            runtime: crate::crd::Runtime::Rust,
+            target: Target::Fly(target.clone()),
+            gateway: GatewayPlan {
+                port: 3000,
+                bind: crate::crd::Bind::Lan,
+                auth_mode: None,
+            },
+            secrets: Default::default(),
+            config: None,
+            suspend,
+            deletion_policy: Default::default(),
+            warnings: vec![],
+        };
+        build(&valid, &target, DEFAULT_CHECK_INTERVAL)
+    }
+
+    fn machine(state: &str, check: Option<&str>) -> fly_machines::Machine {
+        let checks = check.map_or(
+            serde_json::json!([]),
+            |c| serde_json::json!([{"name": CHECK_NAME, "status": c}]),
+        );
+        serde_json::from_value(serde_json::json!({
+            "id": "m1", "name": "openclaw-gateway", "state": state, "region": "iad",
+            "instance_id": "v1", "checks": checks
+        }))
+        .unwrap()
+    }
+
+    fn volume(size: u32) -> fly_machines::Volume {
+        serde_json::from_value(serde_json::json!({
+            "id": "vol_1", "name": "openclaw_data", "state": "created", "size_gb": size, "region": "iad"
+        }))
+        .unwrap()
+    }
+
+    fn outcome(m: Option<fly_machines::Machine>, vol: u32) -> Outcome {
+        Outcome {
+            volume: Some(volume(vol)),
+            secrets_synced: true,
+            network_ready: true,
+            machine: m,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn phases_follow_the_machine_and_its_check() {
+        let d = desired(false);
+        let prev = OpenClawStatus::default();
+        let phase = |m, vol| status(&d, &outcome(m, vol), &prev, None).phase;
+        assert_eq!(
+            phase(Some(machine("started", Some("passing"))), 1),
+            Phase::Ready
+        );
+        assert_eq!(
+            phase(Some(machine("started", None)), 1),
+            Phase::Provisioning
+        );
+        assert_eq!(
+            phase(Some(machine("starting", None)), 1),
+            Phase::Provisioning
+        );
+        assert_eq!(
+            phase(Some(machine("started", Some("critical"))), 1),
+            Phase::Degraded
+        );
+        assert_eq!(phase(None, 1), Phase::Provisioning);
+        let s = status(
+            &desired(true),
+            &outcome(Some(machine("stopped", None)), 1),
+            &prev,
+            None,
+        );
+        assert_eq!(s.phase, Phase::Suspended);
+    }
+
+    #[test]
+    fn a_volume_larger_than_asked_is_said_not_shrunk() {
+        let d = desired(false);
+        let s = status(
+            &d,
+            &outcome(Some(machine("started", Some("passing"))), 3),
+            &OpenClawStatus::default(),
+            None,
+        );
+        assert!(s.message.unwrap().contains("volumes never shrink"));
+        assert_eq!(s.fly.unwrap().volume_size_gb, Some(3));
+        assert_eq!(s.endpoint.as_deref(), Some("wss://claw.fly.dev"));
+    }
 }
