@@ -10,5 +10,9 @@
 //! - [`providers`]: Anthropic Messages, OpenAI Chat Completions and Google
 //!   Gemini `streamGenerateContent`, scriptable per test (answer, stream
 //!   slowly, fail with 429/529/500, hang) and recording what they received.
+//! - [`discord`]: Discord's REST API and gateway WebSocket (serenity's view).
+//! - [`telegram`]: the Telegram Bot API, long polling and webhooks (teloxide's view).
 
+pub mod discord;
 pub mod providers;
+pub mod telegram;
