@@ -20,13 +20,15 @@ use crate::ws::origin::Peer;
 
 /// The whole HTTP surface.
 pub fn router(gateway: Arc<Gateway>) -> Router {
+    let subsystems = gateway.routes.clone();
     Router::new()
         .route("/", get(root))
         .merge(probes::routes())
         .merge(control_ui::asset_routes())
         .fallback(control_ui::fallback)
-        .layer(axum::middleware::from_fn(security::headers))
         .with_state(gateway)
+        .merge(subsystems)
+        .layer(axum::middleware::from_fn(security::headers))
 }
 
 /// `/`: a WebSocket upgrade joins the control plane; a browser gets the Control UI.

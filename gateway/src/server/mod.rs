@@ -41,6 +41,11 @@ pub async fn serve(gateway: Arc<Gateway>, bound: Bound) -> std::io::Result<Stop>
         });
     }
     let timers = tokio::spawn(periodic_events(gateway.clone()));
+    let background_stop = tokio_util::sync::CancellationToken::new();
+    let mut background = tokio::task::JoinSet::new();
+    for task in gateway.take_background_tasks() {
+        background.spawn(task(gateway.clone(), background_stop.child_token()));
+    }
     gateway.lifecycle.set(Phase::Running);
 
     let stop = wait_for_signal().await?;
@@ -52,11 +57,13 @@ pub async fn serve(gateway: Arc<Gateway>, bound: Bound) -> std::io::Result<Stop>
         .emit_scoped("shutdown", &json!({ "reason": "gateway stopping" }), None);
     gateway.lifecycle.set(Phase::Draining);
     timers.abort();
+    background_stop.cancel();
     let _ = stop_tx.send(true);
     gateway.connections.close();
     let drained = tokio::time::timeout(DRAIN_GRACE, async {
         while servers.join_next().await.is_some() {}
         gateway.connections.wait().await;
+        while background.join_next().await.is_some() {}
     })
     .await;
     if drained.is_err() {

@@ -7,9 +7,12 @@ pub mod lifecycle;
 pub mod presence;
 pub mod report;
 
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value, json};
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::env::Environment;
@@ -42,9 +45,35 @@ pub struct Gateway {
     readiness: Readiness,
     /// Where the lock file is, for `status` (None with `OPENCLAW_ALLOW_MULTI_GATEWAY=1`).
     pub lock_path: Option<std::path::PathBuf>,
+    /// HTTP routes subsystems serve on the gateway port (the Telegram webhook).
+    pub routes: axum::Router,
+    background: BackgroundTasks,
+}
+
+/// A long-running job a subsystem starts once the gateway serves (a channel's bot
+/// connection). It gets the gateway and a token that is cancelled at shutdown, and
+/// should return soon after.
+pub type BackgroundTask = Box<
+    dyn FnOnce(Arc<Gateway>, CancellationToken) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send,
+>;
+
+/// The background tasks not started yet (taken once by the server).
+#[derive(Default)]
+struct BackgroundTasks(Mutex<Vec<BackgroundTask>>);
+
+impl std::fmt::Debug for BackgroundTasks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map_or(0, |t| t.len());
+        write!(f, "BackgroundTasks({n} pending)")
+    }
 }
 
 impl Gateway {
+    /// The background tasks to start, once (later calls get none).
+    pub fn take_background_tasks(&self) -> Vec<BackgroundTask> {
+        std::mem::take(&mut *self.background.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
     /// The health snapshot (`health` method, `hello-ok.snapshot.health`, `health` events).
     pub fn health(&self) -> Value {
         let started = std::time::Instant::now();
@@ -121,6 +150,9 @@ pub struct GatewayBuilder {
     pub status: Report,
     pub readiness: Readiness,
     pub lock_path: Option<std::path::PathBuf>,
+    /// Extra HTTP routes, merged before the Control UI fallback.
+    pub routes: axum::Router,
+    background: Vec<BackgroundTask>,
     events: Arc<EventBus>,
 }
 
@@ -135,8 +167,20 @@ impl GatewayBuilder {
             status: Report::default(),
             readiness: Readiness::default(),
             lock_path: None,
+            routes: axum::Router::new(),
+            background: Vec::new(),
             events: Arc::default(),
         }
+    }
+
+    /// Runs `task` once the gateway serves; see [`BackgroundTask`].
+    pub fn on_start<F, Fut>(&mut self, task: F)
+    where
+        F: FnOnce(Arc<Gateway>, CancellationToken) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.background
+            .push(Box::new(move |gateway, stop| Box::pin(task(gateway, stop))));
     }
 
     /// The event bus, available before the gateway exists so subsystems can keep a handle.
@@ -161,6 +205,8 @@ impl GatewayBuilder {
             status: self.status,
             readiness: self.readiness,
             lock_path: self.lock_path,
+            routes: self.routes,
+            background: BackgroundTasks(Mutex::new(self.background)),
         })
     }
 }
