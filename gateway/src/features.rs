@@ -5,5 +5,6 @@ use crate::state::GatewayBuilder;
 
 pub fn install(builder: &mut GatewayBuilder) {
     crate::ws::methods::install(builder);
-    crate::agents::install(builder);
+    let engine = crate::agents::install(builder);
+    crate::channels::install(builder, engine);
 }

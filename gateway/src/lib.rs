@@ -5,6 +5,7 @@
 //! multi-call binary) can embed the gateway unchanged.
 
 pub mod agents;
+pub mod channels;
 pub mod cli;
 pub mod config;
 pub mod env;

@@ -9,7 +9,9 @@ use std::fmt;
 use tracing::{Event, Subscriber};
 use tracing_subscriber::fmt::format::{FormatEvent, FormatFields, Writer};
 use tracing_subscriber::fmt::{FmtContext, FormattedFields};
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// Installs the console logger; `verbose` adds debug lines. Safe to call more than once
 /// (later calls are ignored), so embedding binaries may have set up their own.
@@ -19,10 +21,19 @@ pub fn init(verbose: bool) {
     } else {
         tracing::Level::INFO
     };
+    // The channel runners report connection problems in their own words (one line
+    // per problem); serenity's and teloxide's internal logs would repeat them.
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_default(level)
+        .with_target("serenity", tracing::level_filters::LevelFilter::OFF)
+        .with_target("teloxide", tracing::level_filters::LevelFilter::OFF)
+        .with_target("teloxide_core", tracing::level_filters::LevelFilter::OFF);
     let _ = tracing_subscriber::fmt()
         .with_max_level(level)
         .with_writer(std::io::stdout)
         .event_format(ConsoleFormat)
+        .finish()
+        .with(filter)
         .try_init();
 }
 

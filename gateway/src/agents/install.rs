@@ -17,8 +17,9 @@ use crate::ws::scopes::Scope;
 /// Starts the engine over the gateway's config and state dir and registers
 /// everything it offers. If the engine cannot start (unreadable sessions),
 /// the gateway still serves: the methods answer `UNAVAILABLE` with the reason
-/// and `/readyz` lists `agents` as failing.
-pub fn install(builder: &mut GatewayBuilder) {
+/// and `/readyz` lists `agents` as failing. Returns the engine for the subsystems
+/// that run messages through it (channels).
+pub fn install(builder: &mut GatewayBuilder) -> Option<Engine> {
     let parsed = builder.config.agents.clone();
     for warning in &parsed.warnings {
         tracing::warn!(target: "agents", "{warning}");
@@ -62,8 +63,11 @@ pub fn install(builder: &mut GatewayBuilder) {
         );
     }
 
-    match Engine::new(parsed.config.clone(), options) {
-        Ok(engine) => register(builder, engine),
+    let engine = match Engine::new(parsed.config.clone(), options) {
+        Ok(engine) => {
+            register(builder, engine.clone());
+            Some(engine)
+        }
         Err(e) => {
             let reason = format!("agents are unavailable: {e}");
             tracing::error!(target: "agents", "{reason}");
@@ -77,11 +81,13 @@ pub fn install(builder: &mut GatewayBuilder) {
                     });
             }
             builder.readiness.add("agents", || false);
+            None
         }
-    }
+    };
     for event in methods::EVENTS {
         builder.methods.register_event(event);
     }
+    engine
 }
 
 fn scope_of(scope: AgentScope) -> Scope {

@@ -38,6 +38,8 @@ pub struct Config {
     /// The `agents`, `auth`, `bindings` and `models` sections, typed and checked
     /// together (model references name providers, bindings name agents).
     pub agents: crate::agents::config::Parsed,
+    /// The `channels` section (Discord, Telegram), typed and checked.
+    pub channels: crate::channels::config::Parsed,
     /// Sections the original knows that this gateway keeps verbatim (after `${VAR}`
     /// substitution), keyed by their top-level name: `agents`, `auth`, `bindings`, `channels`, …
     pub untyped: BTreeMap<&'static str, Value>,
@@ -50,6 +52,7 @@ impl Config {
         let mut keys: Vec<String> = self.untyped.keys().map(|k| (*k).to_owned()).collect();
         keys.extend(self.gateway.unimplemented_keys());
         keys.extend(self.agents.ignored.iter().cloned());
+        keys.extend(self.channels.ignored.iter().cloned());
         keys
     }
 
@@ -79,6 +82,10 @@ impl Config {
                         .expect("matched above");
                     agent_sections.insert(name, value);
                 }
+                "channels" => {
+                    config.channels = crate::channels::config::parse(Some(&value))
+                        .map_err(|errors| section_errors(file, text, errors))?;
+                }
                 other => match UNTYPED_SECTIONS.iter().find(|name| **name == other) {
                     Some(name) => {
                         config.untyped.insert(name, value);
@@ -93,17 +100,24 @@ impl Config {
             bindings: agent_sections.get("bindings"),
             models: agent_sections.get("models"),
         })
-        .map_err(|errors| {
-            // The first problem locates the error; the message lists them all.
-            let first = &errors.0[0];
-            let mut message = first.message.clone();
-            for other in &errors.0[1..] {
-                message.push_str(&format!("\n{other}"));
-            }
-            invalid(file, text, &KeyPath::parse_dotted(&first.path), message)
-        })?;
+        .map_err(|errors| section_errors(file, text, errors))?;
         Ok(config)
     }
+}
+
+/// One error for every problem of a typed section: the first locates it, the
+/// message lists them all.
+fn section_errors(
+    file: &str,
+    text: &str,
+    errors: crate::agents::config::ConfigErrors,
+) -> ConfigError {
+    let first = &errors.0[0];
+    let mut message = first.message.clone();
+    for other in &errors.0[1..] {
+        message.push_str(&format!("\n{other}"));
+    }
+    invalid(file, text, &KeyPath::parse_dotted(&first.path), message)
 }
 
 /// Validates config text the way the gateway would, without substituting `${VAR}`s
@@ -156,10 +170,9 @@ fn invalid(file: &str, text: &str, path: &KeyPath, message: String) -> ConfigErr
 }
 
 fn unknown_top_level_key(key: &str) -> String {
-    let known = UNTYPED_SECTIONS
-        .iter()
-        .copied()
-        .chain(["gateway", "$schema"]);
+    let known = UNTYPED_SECTIONS.iter().copied().chain([
+        "gateway", "$schema", "agents", "auth", "bindings", "models", "channels",
+    ]);
     match known
         .min_by_key(|k| edit_distance(k, key))
         .filter(|k| edit_distance(k, key) <= 2)

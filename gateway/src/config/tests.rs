@@ -33,17 +33,34 @@ fn the_reference_example_validates() {
             .expose(),
         "t0k"
     );
-    assert_eq!(cfg.untyped["channels"]["discord"]["token"], "d");
-    // agents, auth and bindings are typed sections now; only channels is kept verbatim.
-    assert_eq!(cfg.unimplemented_keys(), ["channels"]);
+    let discord = cfg.channels.config.discord.as_ref().unwrap();
+    let token = discord.accounts[0].token.as_ref().unwrap();
+    assert_eq!(
+        token
+            .resolve(&Environment::default())
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "d"
+    );
+    // agents, auth, bindings and channels are typed sections: nothing is ignored.
+    assert!(cfg.unimplemented_keys().is_empty());
     assert_eq!(
         cfg.agents.config.agents.agents[0].name.as_deref(),
         Some("Main")
     );
     // The operator's check leaves references alone.
     let checked = validate_str(text).unwrap();
+    let token = checked.channels.config.discord.unwrap().accounts[0]
+        .token
+        .clone()
+        .unwrap();
     assert_eq!(
-        checked.untyped["channels"]["discord"]["token"],
+        token
+            .resolve(&Environment::default())
+            .unwrap()
+            .unwrap()
+            .expose(),
         "${DISCORD_BOT_TOKEN}"
     );
 }

@@ -1,8 +1,9 @@
 //! The `bindings` section: which agent answers which channel conversation.
 //!
 //! Routing precedence, as the original: a binding matching the peer, then the
-//! guild (Discord), then the team, then the exact account, then an account
-//! wildcard `"*"`, then the default agent; the first match in each tier wins.
+//! guild with one of the sender's roles (Discord), then the guild, then the team,
+//! then the exact account, then an account wildcard `"*"`, then the default agent;
+//! the first match in each tier wins. Every field a binding sets must match.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -57,6 +58,8 @@ pub struct RouteQuery<'a> {
     pub peer: Option<(PeerKind, &'a str)>,
     pub guild_id: Option<&'a str>,
     pub team_id: Option<&'a str>,
+    /// The sender's role ids in the guild (Discord).
+    pub roles: &'a [String],
 }
 
 /// The resolved `bindings` section.
@@ -77,13 +80,26 @@ impl Bindings {
                     }
             })
         };
-        let tiers: [&dyn Fn(&Binding) -> bool; 5] = [
-            &|b| matches!((&b.matcher.peer, q.peer), (Some(p), Some((k, id))) if p.kind == k && p.id == id),
+        let guild = |b: &Binding| {
+            b.matcher.peer.is_none()
+                && b.matcher.guild_id.is_some()
+                && b.matcher.guild_id.as_deref() == q.guild_id
+        };
+        let roles = |b: &Binding| match &b.matcher.roles {
+            None => true,
+            Some(wanted) => wanted.iter().any(|r| q.roles.contains(r)),
+        };
+        let tiers: [&dyn Fn(&Binding) -> bool; 6] = [
             &|b| {
-                b.matcher.peer.is_none()
-                    && b.matcher.guild_id.is_some()
-                    && b.matcher.guild_id.as_deref() == q.guild_id
+                matches!((&b.matcher.peer, q.peer), (Some(p), Some((k, id))) if p.kind == k && p.id == id)
+                    && b.matcher
+                        .guild_id
+                        .as_deref()
+                        .is_none_or(|g| Some(g) == q.guild_id)
+                    && roles(b)
             },
+            &|b| guild(b) && b.matcher.roles.is_some() && roles(b),
+            &|b| guild(b) && b.matcher.roles.is_none(),
             &|b| {
                 b.matcher.peer.is_none()
                     && b.matcher.team_id.is_some()
@@ -106,7 +122,10 @@ impl Bindings {
 }
 
 fn plain(b: &Binding) -> bool {
-    b.matcher.peer.is_none() && b.matcher.guild_id.is_none() && b.matcher.team_id.is_none()
+    b.matcher.peer.is_none()
+        && b.matcher.guild_id.is_none()
+        && b.matcher.team_id.is_none()
+        && b.matcher.roles.is_none()
 }
 
 const BINDING: Shape = Shape {

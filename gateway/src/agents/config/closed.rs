@@ -8,30 +8,30 @@ use serde_json::{Map, Value};
 use super::issues::{ConfigIssue, did_you_mean};
 
 /// The keys of one object of the original's schema.
-pub(super) struct Shape {
+pub(crate) struct Shape {
     /// Keys this gateway reads.
-    pub(super) implemented: &'static [&'static str],
+    pub(crate) implemented: &'static [&'static str],
     /// Keys the original accepts that this gateway ignores for now.
-    pub(super) unimplemented: &'static [&'static str],
+    pub(crate) unimplemented: &'static [&'static str],
 }
 
 /// Collects issues and ignored keys while a section is read.
 #[derive(Default)]
-pub(super) struct Checker {
-    pub(super) issues: Vec<ConfigIssue>,
-    pub(super) ignored: Vec<String>,
-    pub(super) warnings: Vec<String>,
+pub(crate) struct Checker {
+    pub(crate) issues: Vec<ConfigIssue>,
+    pub(crate) ignored: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Checker {
-    pub(super) fn issue(&mut self, path: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn issue(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.issues.push(ConfigIssue::new(path, message));
     }
 
     /// Checks `value` (an object at `path`) against `shape`: unknown keys become
     /// issues, known-unimplemented ones are removed and remembered. Returns the
     /// object for further descent, or `None` (with an issue) if it is not one.
-    pub(super) fn closed<'v>(
+    pub(crate) fn closed<'v>(
         &mut self,
         value: &'v mut Value,
         path: &str,
@@ -66,7 +66,7 @@ impl Checker {
 
     /// Deserializes the (pruned) `value` at `path` into `T`, turning a type
     /// error into an issue at the exact nested path.
-    pub(super) fn typed<T: DeserializeOwned>(&mut self, value: Value, path: &str) -> Option<T> {
+    pub(crate) fn typed<T: DeserializeOwned>(&mut self, value: Value, path: &str) -> Option<T> {
         match serde_path_to_error::deserialize(value) {
             Ok(v) => Some(v),
             Err(e) => {
@@ -86,7 +86,7 @@ impl Checker {
 }
 
 /// A JSON value's kind, for messages.
-pub(super) fn kind(value: &Value) -> &'static str {
+pub(crate) fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -11,8 +11,8 @@
 mod agents;
 mod auth;
 mod bindings;
-mod closed;
-mod issues;
+pub(crate) mod closed;
+pub(crate) mod issues;
 mod models;
 
 use serde_json::Value;

@@ -30,7 +30,6 @@ pub const UNTYPED_SECTIONS: &[&str] = &[
     "cron",
     "transcripts",
     "hooks",
-    "channels",
     "discovery",
     "talk",
     "cloudWorkers",
