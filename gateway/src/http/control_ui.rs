@@ -17,6 +17,7 @@ use crate::state::Gateway;
 const INDEX_HTML: &str = include_str!("../ui/index.html");
 const APP_JS: &str = include_str!("../ui/app.js");
 const CHAT_JS: &str = include_str!("../ui/chat.js");
+const CHANNELS_JS: &str = include_str!("../ui/channels.js");
 const APP_CSS: &str = include_str!("../ui/app.css");
 
 /// Only our own files, no inline code, no framing, WebSockets to this origin.
@@ -31,6 +32,10 @@ pub fn asset_routes() -> Router<Arc<Gateway>> {
         .route(
             "/control-ui/chat.js",
             get(|| async { asset("text/javascript; charset=utf-8", CHAT_JS) }),
+        )
+        .route(
+            "/control-ui/channels.js",
+            get(|| async { asset("text/javascript; charset=utf-8", CHANNELS_JS) }),
         )
         .route(
             "/control-ui/app.css",

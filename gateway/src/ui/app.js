@@ -5,7 +5,7 @@
 "use strict";
 
 const CLIENT = { id: "openclaw-control-ui", version: "openclaw-rs", mode: "ui" };
-const SCOPES = ["operator.read", "operator.write"];
+const SCOPES = ["operator.read", "operator.write", "operator.pairing"];
 const $ = (id) => document.getElementById(id);
 const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 const hex = (bytes) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -102,7 +102,12 @@ function renderHealth(h) {
   const state = $("health-state");
   text(state, h && h.ok ? "OK" : "Degraded").className = h && h.ok ? "ok" : "bad";
   text($("health-ts"), h && h.ts ? `${new Date(h.ts).toLocaleTimeString()} (${h.durationMs ?? 0} ms)` : "–");
-  text($("health-channels"), h && h.channelOrder && h.channelOrder.length ? h.channelOrder.join(", ") : "none configured");
+  const channel = (id) => {
+    const c = (h.channels || {})[id] || {};
+    const state = c.lifecycle === "ready" ? `connected${c.bot ? " as @" + c.bot.username : ""}` : (c.lifecycle || "?");
+    return `${(h.channelLabels || {})[id] || id}: ${state}`;
+  };
+  text($("health-channels"), h && h.channelOrder && h.channelOrder.length ? h.channelOrder.map(channel).join(" · ") : "none configured");
   text($("health-agents"), h && h.agents && h.agents.length ? h.agents.map((a) => a.agentId).join(", ") : "none");
 }
 
