@@ -39,5 +39,6 @@ pub mod store;
 
 pub use error::ApiError;
 pub use images::{ImageSpec, ImageTable};
+pub use runtime::egress::Egress;
 pub use server::{FlyLocal, FlyLocalBuilder, StartError};
-pub use settings::{Delays, Isolation, Settings};
+pub use settings::{Delays, EgressSettings, Isolation, Settings};

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use fly_local::{Delays, FlyLocal, ImageSpec, ImageTable, Isolation, Settings};
+use fly_local::{
+    Delays, Egress, EgressSettings, FlyLocal, ImageSpec, ImageTable, Isolation, Settings,
+};
 
 #[derive(Parser)]
 #[command(
@@ -52,6 +54,15 @@ struct Serve {
     /// How machine processes are isolated.
     #[arg(long, value_enum, default_value_t = IsolationArg::Auto)]
     isolation: IsolationArg,
+    /// The slirp4netns program giving machines outbound network (namespace
+    /// isolation); without it machines run with loopback only.
+    #[arg(long, value_name = "PATH", default_value = "slirp4netns")]
+    slirp4netns: PathBuf,
+    /// Let machines reach services on this host's 127.0.0.1 at 10.0.2.2, given to them as
+    /// FLY_LOCAL_HOST (a fly-local extension; off by default: machine code could reach
+    /// every unauthenticated local service).
+    #[arg(long)]
+    host_loopback: bool,
     /// How long transient states (starting, stopping, …) last, in milliseconds.
     #[arg(long, default_value_t = 20)]
     transition_ms: u64,
@@ -136,6 +147,10 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
             IsolationArg::Namespaces => Isolation::Namespaces,
             IsolationArg::Host => Isolation::Host,
         },
+        egress: EgressSettings {
+            slirp4netns: args.slirp4netns,
+            host_loopback: args.host_loopback,
+        },
         foreign_apps: args.foreign_apps,
         ..Settings::default()
     };
@@ -152,6 +167,7 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
         server.base_url(),
         server.token()
     );
+    eprintln!("fly-local: {}", egress_summary(server.egress()));
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;
@@ -225,6 +241,19 @@ async fn http_get(base: &str, path: &str, token: &str) -> anyhow::Result<(u16, S
     let status = resp.status().as_u16();
     let body = resp.into_body().collect().await?.to_bytes();
     Ok((status, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// One line on what machines can reach.
+fn egress_summary(egress: &Egress) -> String {
+    let host = match egress.host_address() {
+        Some(addr) => format!("this host's 127.0.0.1 is {addr} in machines (FLY_LOCAL_HOST)"),
+        None => "this host's 127.0.0.1 is out of their reach (--host-loopback to allow)".into(),
+    };
+    match egress {
+        Egress::Slirp(_) => format!("machines reach the network through slirp4netns; {host}"),
+        Egress::Host => format!("machines share this host's network; {host}"),
+        Egress::None(reason) => format!("machines have NO outbound network: {reason}"),
+    }
 }
 
 fn init_tracing(json: bool) {

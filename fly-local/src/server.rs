@@ -18,6 +18,7 @@ use crate::context::{Ctx, Inner};
 use crate::db::Shared;
 use crate::images::{ImageSpec, ImageTable};
 use crate::runtime::Runtime;
+use crate::runtime::egress::Egress;
 use crate::settings::{Delays, Isolation, Settings};
 use crate::store::{Store, StoreError};
 
@@ -103,6 +104,20 @@ impl FlyLocalBuilder {
 
     pub fn isolation(mut self, isolation: Isolation) -> Self {
         self.settings.isolation = isolation;
+        self
+    }
+
+    /// The slirp4netns program that gives machines outbound network (default
+    /// `slirp4netns`, looked up in `PATH`).
+    pub fn slirp4netns(mut self, program: impl Into<PathBuf>) -> Self {
+        self.settings.egress.slirp4netns = program.into();
+        self
+    }
+
+    /// Let machines reach the host's loopback at `FLY_LOCAL_HOST` (default
+    /// off; see [`crate::settings::EgressSettings::host_loopback`]).
+    pub fn host_loopback(mut self, allow: bool) -> Self {
+        self.settings.egress.host_loopback = allow;
         self
     }
 
@@ -193,7 +208,7 @@ impl FlyLocalBuilder {
             }
         });
         runtime.recover();
-        tracing::info!(%addr, data_dir = %data_dir.display(), isolation = ?runtime.isolation, "fly-local listening");
+        tracing::info!(%addr, data_dir = %data_dir.display(), isolation = ?runtime.isolation, egress = %runtime.egress.describe(), "fly-local listening");
         Ok(FlyLocal {
             addr,
             token: settings.token.clone(),
@@ -251,6 +266,12 @@ impl FlyLocal {
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// What outbound network machines get; [`Egress::host_address`] is where
+    /// they reach this host's loopback (their `FLY_LOCAL_HOST`), if allowed.
+    pub fn egress(&self) -> &Egress {
+        &self.runtime.egress
     }
 
     /// Stops serving, ends every machine process, and returns once they are

@@ -1,6 +1,7 @@
 //! Server settings: everything an embedder or the CLI can tune. Defaults are
 //! chosen so tests are fast while every transient state still exists.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::images::ImageTable;
@@ -52,6 +53,34 @@ impl Default for Delays {
     }
 }
 
+/// Outbound network of machines in namespace isolation (see
+/// [`crate::runtime::egress`]). Host isolation shares the host's network and
+/// ignores these.
+#[derive(Debug, Clone)]
+pub struct EgressSettings {
+    /// The slirp4netns program: a bare name is looked up in `PATH`. When it
+    /// cannot be found (or `/dev/net/tun` is missing) machines still run,
+    /// without outbound network, and fly-local says so.
+    pub slirp4netns: PathBuf,
+    /// Let machines reach services on the host's loopback (a fake provider,
+    /// a local model server) at [`crate::runtime::egress::HOST_LOOPBACK`],
+    /// given to machines as `FLY_LOCAL_HOST`. A fly-local extension: a Fly
+    /// machine cannot reach your laptop. Off by default because the
+    /// machine's code (an agent that runs tools, fed by whoever talks to it
+    /// on Discord) would otherwise reach every unauthenticated service bound
+    /// to the host's 127.0.0.1; turn it on for development and tests.
+    pub host_loopback: bool,
+}
+
+impl Default for EgressSettings {
+    fn default() -> Self {
+        Self {
+            slirp4netns: PathBuf::from("slirp4netns"),
+            host_loopback: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The API token clients must present (`Bearer` or `FlyV1`).
@@ -63,6 +92,7 @@ pub struct Settings {
     pub images: ImageTable,
     pub delays: Delays,
     pub isolation: Isolation,
+    pub egress: EgressSettings,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
     /// Lease owner reported for this token.
@@ -83,6 +113,7 @@ impl Default for Settings {
             images: ImageTable::default(),
             delays: Delays::default(),
             isolation: Isolation::Auto,
+            egress: EgressSettings::default(),
             max_body_bytes: 4 * 1024 * 1024,
             owner: "fly-local@tokens.fly.io".into(),
             foreign_apps: Vec::new(),

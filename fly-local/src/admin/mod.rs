@@ -169,6 +169,8 @@ async fn advance_clock(
 async fn info(State(ctx): State<Ctx>) -> Json<Value> {
     Json(json!({
         "isolation": format!("{:?}", ctx.runtime.isolation).to_lowercase(),
+        "egress": ctx.runtime.egress.describe(),
+        "host_address": ctx.runtime.egress.host_address().map(|a| a.to_string()),
         "simulate": ctx.settings.simulate,
         "default_region": ctx.settings.default_region,
         "images": ctx.settings.images.images,

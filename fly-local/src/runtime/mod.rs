@@ -4,9 +4,11 @@
 
 pub mod cgroup;
 pub mod checks;
+pub mod egress;
 pub mod launch;
 pub mod logs;
 pub mod netns;
+pub mod network;
 pub mod process;
 pub mod proxy;
 pub mod sandbox;
@@ -25,9 +27,10 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use self::egress::Egress;
 use self::launch::LaunchPlan;
 use self::logs::Logs;
-use self::netns::NetNs;
+use self::network::MachineNet;
 use self::process::{Proc, Simulated};
 use self::proxy::{ProxySet, ServicePort};
 use self::sandbox::{MachineDirs, Sandbox};
@@ -58,13 +61,15 @@ pub struct Runtime {
     data_dir: PathBuf,
     /// `Namespaces` or `Host` (never `Auto`).
     pub isolation: Isolation,
+    /// What outbound network machines get.
+    pub egress: Egress,
     spawner: OnceLock<Arc<Spawner>>,
     supervisors: Mutex<HashMap<String, mpsc::UnboundedSender<Command>>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     checks: Mutex<HashMap<String, Vec<CheckStatus>>>,
     proxies: tokio::sync::Mutex<HashMap<String, ProxySet>>,
     endpoints: Mutex<HashMap<String, Vec<ServicePort>>>,
-    netns: Mutex<HashMap<String, Arc<NetNs>>>,
+    networks: Mutex<HashMap<String, Arc<MachineNet>>>,
     init_pids: Mutex<HashMap<String, Pid>>,
     child_pids: Mutex<HashMap<String, Pid>>,
     closed: std::sync::atomic::AtomicBool,
@@ -93,6 +98,18 @@ impl Runtime {
                  and see their volume at its real path (mount paths are rewritten in env and args)"
             );
         }
+        let egress = Egress::detect(&settings.egress, isolation);
+        match &egress {
+            Egress::None(reason) if !settings.simulate => tracing::warn!(
+                "machines will have no outbound network (no model providers, no Discord): {reason}"
+            ),
+            Egress::Slirp(c) if c.host_loopback => tracing::info!(
+                host = %egress::HOST_LOOPBACK,
+                "machines reach the host's loopback at {} (FLY_LOCAL_HOST)",
+                egress::HOST_LOOPBACK
+            ),
+            _ => {}
+        }
         Arc::new(Self {
             shared,
             settings,
@@ -100,13 +117,14 @@ impl Runtime {
             logs: Logs::new(data_dir.join("machines")),
             data_dir: data_dir.to_path_buf(),
             isolation,
+            egress,
             spawner: OnceLock::new(),
             supervisors: Mutex::default(),
             tasks: Mutex::default(),
             checks: Mutex::default(),
             proxies: tokio::sync::Mutex::default(),
             endpoints: Mutex::default(),
-            netns: Mutex::default(),
+            networks: Mutex::default(),
             init_pids: Mutex::default(),
             child_pids: Mutex::default(),
             closed: Default::default(),
@@ -215,6 +233,7 @@ impl Runtime {
         for pid in self.child_pids.lock().expect("child pids").values() {
             let _ = nix::sys::signal::kill(*pid, nix::sys::signal::Signal::SIGKILL);
         }
+        self.networks.lock().expect("networks").clear();
     }
 
     /// Stops every machine process (recorded states are kept) and waits.
@@ -234,7 +253,7 @@ impl Runtime {
             let _ = t.await;
         }
         self.proxies.lock().await.clear();
-        self.netns.lock().expect("netns").clear();
+        self.networks.lock().expect("networks").clear();
     }
 
     /// Whether an image can run here: 422 if no image table entry matches.
@@ -312,9 +331,9 @@ impl Runtime {
         port: u16,
         timeout: Duration,
     ) -> std::io::Result<TcpStream> {
-        let ns = self.netns.lock().expect("netns").get(id).cloned();
-        match ns {
-            Some(ns) => ns.connect(ns.target(port), timeout).await,
+        let net = self.networks.lock().expect("networks").get(id).cloned();
+        match net {
+            Some(net) => net.ns.connect(net.ns.target(port), timeout).await,
             None => tokio::time::timeout(timeout, TcpStream::connect(("127.0.0.1", port)))
                 .await
                 .map_err(|_| {
@@ -323,10 +342,10 @@ impl Runtime {
         }
     }
 
-    /// Releases what a destroyed machine held (network namespace, proxies,
-    /// root filesystem; its log is kept).
+    /// Releases what a destroyed machine held (network namespace and its
+    /// slirp4netns, proxies, root filesystem; its log is kept).
     pub fn cleanup_machine(&self, id: &str) {
-        self.netns.lock().expect("netns").remove(id);
+        self.networks.lock().expect("networks").remove(id);
         self.endpoints.lock().expect("endpoints").remove(id);
         self.init_pids.lock().expect("init pids").remove(id);
         if let Ok(mut proxies) = self.proxies.try_lock() {
@@ -355,8 +374,11 @@ impl Runtime {
                 machine.image()
             )
         })?;
-        let plan = launch::plan(machine, &view, image, &fly_env(machine, &view))
-            .map_err(|e| e.to_string())?;
+        let mut env = fly_env(machine, &view);
+        if let Some(host) = self.egress.host_address() {
+            env.push((egress::HOST_ENV.into(), host.to_string()));
+        }
+        let plan = launch::plan(machine, &view, image, &env).map_err(|e| e.to_string())?;
         Ok((plan, view))
     }
 
@@ -368,8 +390,21 @@ impl Runtime {
         if self.is_simulated(machine) {
             return Ok(Proc::Simulated(Simulated::default()));
         }
-        let (plan, view) = self.plan(machine)?;
+        let (mut plan, view) = self.plan(machine)?;
         self.ensure_proxies(machine, &view).await;
+        let net = match self.isolation {
+            Isolation::Host => None,
+            _ => Some(self.ensure_net(machine).await?),
+        };
+        if let Some(net) = &net {
+            plan.files.splice(0..0, net.guest_files(&machine.id));
+            if let Some(reason) = net.egress_problem() {
+                self.logs.append(
+                    &machine.id,
+                    &format!(" WARN fly-local: this machine has no outbound network: {reason}"),
+                );
+            }
+        }
         let dirs = self.machine_dirs(&machine.id);
         let volume_dir = view.mount().map(|m| self.volume_dir(&m.volume));
         if let Some(v) = &volume_dir {
@@ -391,25 +426,22 @@ impl Runtime {
             &machine.id,
             &format!(" INFO Preparing to run: `{}` as root", plan.argv.join(" ")),
         );
-        let (cmd, pid_pipe) = match self.isolation {
-            Isolation::Host => {
+        let (cmd, pid_pipe) = match &net {
+            None => {
                 self.logs.append(
                     &machine.id,
                     " WARN host isolation (fly-local is not root, or was told so): this machine shares the host network and sees its volume at its host path",
                 );
                 sandbox::command_fresh(&plan, &plan.argv, &dirs, volume_dir.as_deref(), &Sandbox::Host, cgroup.as_ref())
             }
-            _ => {
-                let ns = self.ensure_netns(machine)?;
-                sandbox::command_fresh(
-                    &plan,
-                    &plan.argv,
-                    &dirs,
-                    volume_dir.as_deref(),
-                    &Sandbox::Namespaces { netns: &ns, hostname: &machine.id },
-                    cgroup.as_ref(),
-                )
-            }
+            Some(net) => sandbox::command_fresh(
+                &plan,
+                &plan.argv,
+                &dirs,
+                volume_dir.as_deref(),
+                &Sandbox::Namespaces { netns: &net.ns, hostname: &machine.id },
+                cgroup.as_ref(),
+            ),
         }
         .map_err(|e| format!("cannot build the machine's sandbox: {e}"))?;
         let spawner = self.spawner().map_err(|e| e.to_string())?;
@@ -432,20 +464,25 @@ impl Runtime {
         Ok(Proc::Real(Box::new(proc)))
     }
 
-    fn ensure_netns(&self, machine: &Machine) -> Result<Arc<NetNs>, String> {
-        let mut all = self.netns.lock().expect("netns");
-        if let Some(ns) = all.get(&machine.id) {
-            return Ok(ns.clone());
+    /// The machine's network, created (with its egress) on first use.
+    async fn ensure_net(&self, machine: &Machine) -> Result<Arc<MachineNet>, String> {
+        if let Some(net) = self.networks.lock().expect("networks").get(&machine.id) {
+            return Ok(net.clone());
         }
-        let ipv6 = machine
-            .private_ip
-            .parse()
-            .unwrap_or(std::net::Ipv6Addr::LOCALHOST);
-        let ns = NetNs::create(&machine.id, netns::machine_ipv4(&machine.id), ipv6)
-            .map(Arc::new)
-            .map_err(|e| format!("cannot create the machine's network namespace: {e}"))?;
-        all.insert(machine.id.clone(), ns.clone());
-        Ok(ns)
+        let (id, ip) = (machine.id.clone(), machine.private_ip.clone());
+        let egress = self.egress.clone();
+        let slirp_log = self.machine_dirs(&machine.id).root.join("slirp4netns.log");
+        let net =
+            tokio::task::spawn_blocking(move || MachineNet::create(&id, &ip, &egress, &slirp_log))
+                .await
+                .map_err(|e| format!("cannot create the machine's network: {e}"))?
+                .map_err(|e| format!("cannot create the machine's network namespace: {e}"))?;
+        let mut all = self.networks.lock().expect("networks");
+        // A boot and an exec may race to create it: the first one stays.
+        Ok(all
+            .entry(machine.id.clone())
+            .or_insert_with(|| Arc::new(net))
+            .clone())
     }
 
     async fn ensure_proxies(self: &Arc<Self>, machine: &Machine, view: &ConfigView) {
@@ -502,8 +539,12 @@ impl Runtime {
             .copied();
         let alive =
             init.is_some_and(|p| std::path::Path::new(&format!("/proc/{}", p.as_raw())).exists());
-        let cmd = match self.isolation {
-            Isolation::Host => sandbox::command_fresh(
+        let net = match self.isolation {
+            Isolation::Host => None,
+            _ => Some(self.ensure_net(machine).await.map_err(ApiError::internal)?),
+        };
+        let cmd = match &net {
+            None => sandbox::command_fresh(
                 &plan,
                 &argv,
                 &dirs,
@@ -512,12 +553,14 @@ impl Runtime {
                 None,
             )
             .map(|(c, _)| c),
-            _ => {
-                let ns = self.ensure_netns(machine).map_err(ApiError::internal)?;
+            Some(net) => {
+                let ns = &net.ns;
                 match init {
-                    Some(pid) if alive => sandbox::command_join(&plan, &argv, pid, &ns),
+                    Some(pid) if alive => sandbox::command_join(&plan, &argv, pid, ns),
                     _ => {
                         if !dirs.upper().exists() {
+                            let mut plan = plan.clone();
+                            plan.files.splice(0..0, net.guest_files(&machine.id));
                             sandbox::prepare_boot(&plan, &dirs, volume_dir.as_deref(), false)
                                 .map_err(|e| {
                                     ApiError::internal(format!(
@@ -531,7 +574,7 @@ impl Runtime {
                             &dirs,
                             volume_dir.as_deref(),
                             &Sandbox::Namespaces {
-                                netns: &ns,
+                                netns: ns,
                                 hostname: &machine.id,
                             },
                             None,

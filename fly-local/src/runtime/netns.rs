@@ -12,7 +12,7 @@
 //! needs no `setns` on the async runtime's threads.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::process::Command;
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
@@ -73,6 +73,10 @@ impl NetNs {
 
     pub fn raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
+    }
+
+    pub fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
     }
 
     /// The address the proxy and checks use for `port`.

@@ -6,6 +6,7 @@ mod support;
 mod admin;
 mod apps;
 mod bad_input;
+mod egress;
 mod gateway;
 mod leases;
 mod machines;
