@@ -157,7 +157,6 @@ fn start(options: RunOptions, mut env: Environment, cwd: &Path) -> Result<ExitCo
         .enable_all()
         .build()
         .map_err(|e| StartupError::failure(format!("cannot start the async runtime: {e}")))?;
-    tracing::info!(target: "gateway", "listening on ws://{addr} (PID {})", std::process::id());
     let served = runtime.block_on(crate::server::serve(gateway, bound));
     drop(runtime);
     if let Some(Err(e)) = held.map(GatewayLock::release) {

@@ -277,3 +277,15 @@ fn unwritable_state_dir_is_a_clear_refusal() {
         "{stderr}"
     );
 }
+
+/// A supervisor may stop the gateway the moment it says it listens: the signal
+/// is already handled then (clean exit 0, locks removed), never the default kill.
+#[test]
+fn sigterm_right_after_the_listening_line_is_a_clean_stop() {
+    for _ in 0..5 {
+        let mut gw = Gateway::start(&[]);
+        gw.sigterm();
+        assert_eq!(gw.wait_exit(), 0, "{}", gw.output());
+        assert!(gw.lock_files().is_empty(), "locks removed");
+    }
+}

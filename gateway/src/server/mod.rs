@@ -24,6 +24,10 @@ pub enum Stop {
 /// Serves until SIGTERM/SIGINT, then drains: a `shutdown` event, close 1012 to every
 /// client, and the listeners closed. Must run inside a Tokio runtime.
 pub async fn serve(gateway: Arc<Gateway>, bound: Bound) -> std::io::Result<Stop> {
+    // Signals are caught before anyone learns the gateway is up: a supervisor that
+    // stops it right after the listening line still gets a clean shutdown.
+    let signals = Signals::install()?;
+    tracing::info!(target: "gateway", "listening on ws://{} (PID {})", bound.local_addr(), std::process::id());
     let app =
         crate::http::router(gateway.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -48,7 +52,7 @@ pub async fn serve(gateway: Arc<Gateway>, bound: Bound) -> std::io::Result<Stop>
     }
     gateway.lifecycle.set(Phase::Running);
 
-    let stop = wait_for_signal().await?;
+    let stop = signals.wait().await;
     let started = Instant::now();
     tracing::info!(target: "gateway", "received {}; shutting down", match stop { Stop::Signal(s) => s });
     // The event first, then draining: connections deliver it before their close frame.
@@ -86,12 +90,25 @@ async fn periodic_events(gateway: Arc<Gateway>) {
     }
 }
 
-async fn wait_for_signal() -> std::io::Result<Stop> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    Ok(tokio::select! {
-        _ = term.recv() => Stop::Signal("SIGTERM"),
-        _ = int.recv() => Stop::Signal("SIGINT"),
-    })
+/// SIGTERM and SIGINT, registered once.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn wait(mut self) -> Stop {
+        tokio::select! {
+            _ = self.term.recv() => Stop::Signal("SIGTERM"),
+            _ = self.int.recv() => Stop::Signal("SIGINT"),
+        }
+    }
 }
