@@ -16,3 +16,4 @@
 pub mod discord;
 pub mod providers;
 pub mod telegram;
+mod wait;

@@ -2,6 +2,7 @@
 //! DM pairing queue, `channels.pairing.list|approve|dismiss` (`operator.pairing`),
 //! with the original's parameters and result shapes.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -13,72 +14,76 @@ use super::pairing::{MAX_PENDING, Request, TTL_MS};
 use super::status::ChannelKind;
 use crate::state::GatewayBuilder;
 use crate::ws::errors::{ErrorCode, ErrorShape};
-use crate::ws::registry::Call;
+use crate::ws::registry::{Call, CallResult};
 use crate::ws::scopes::Scope;
 
 pub fn register(builder: &mut GatewayBuilder, runtime: Arc<Runtime>) {
-    let rt = runtime.clone();
-    builder
-        .methods
-        .register("channels.status", Scope::Read, move |call: Call| {
-            let rt = rt.clone();
-            async move {
-                let p: StatusParams = params(&call, "channels.status")?;
-                let only = match p.channel.as_deref() {
-                    None => None,
-                    Some(c) => Some(ChannelKind::parse(c).ok_or_else(|| {
-                        invalid(format!(
-                            "unknown channel: {c} (this gateway runs discord and telegram)"
-                        ))
-                    })?),
-                };
-                Ok(rt.registry.channels_status(only))
-            }
-        });
-    let rt = runtime.clone();
-    builder.methods.register(
+    method(builder, &runtime, "channels.status", Scope::Read, status);
+    method(
+        builder,
+        &runtime,
         "channels.pairing.list",
         Scope::Pairing,
-        move |call: Call| {
-            let rt = rt.clone();
-            async move {
-                let p: ListParams = params(&call, "channels.pairing.list")?;
-                list(&rt, p)
-            }
-        },
+        list,
     );
-    let rt = runtime.clone();
-    builder.methods.register(
+    method(
+        builder,
+        &runtime,
         "channels.pairing.approve",
         Scope::Pairing,
-        move |call: Call| {
-            let rt = rt.clone();
-            async move {
-                let p: ApproveParams = params(&call, "channels.pairing.approve")?;
-                approve(&rt, p).await
-            }
-        },
+        approve,
     );
-    let rt = runtime;
-    builder.methods.register(
+    method(
+        builder,
+        &runtime,
         "channels.pairing.dismiss",
         Scope::Pairing,
-        move |call: Call| {
-            let rt = rt.clone();
-            async move {
-                let p: DismissParams = params(&call, "channels.pairing.dismiss")?;
-                let (kind, account) = pairing_account(&rt, &p.channel, p.account_id.as_deref())?;
-                match rt.pairing.dismiss(kind.id(), &account, &p.request_id) {
-                    Ok(Some(r)) => Ok(json!({"requestId": p.request_id, "senderId": r.id})),
-                    Ok(None) => Err(invalid("pending DM access request no longer exists")),
-                    Err(e) => Err(unavailable(e.to_string())),
-                }
-            }
-        },
+        dismiss,
     );
 }
 
-#[derive(Deserialize, Default)]
+/// Registers `name`: its params are read into `P` (unknown keys refused) and
+/// handed to `handler` with the runtime.
+fn method<P, F, Fut>(
+    builder: &mut GatewayBuilder,
+    runtime: &Arc<Runtime>,
+    name: &'static str,
+    scope: Scope,
+    handler: F,
+) where
+    P: for<'de> Deserialize<'de> + Send + 'static,
+    F: Fn(Arc<Runtime>, P) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = CallResult> + Send + 'static,
+{
+    let rt = runtime.clone();
+    builder.methods.register(name, scope, move |call: Call| {
+        let rt = rt.clone();
+        async move { handler(rt, params::<P>(&call, name)?).await }
+    });
+}
+
+async fn status(rt: Arc<Runtime>, p: StatusParams) -> CallResult {
+    let only = match p.channel.as_deref() {
+        None => None,
+        Some(c) => Some(ChannelKind::parse(c).ok_or_else(|| {
+            invalid(format!(
+                "unknown channel: {c} (this gateway runs discord and telegram)"
+            ))
+        })?),
+    };
+    Ok(rt.registry.channels_status(only))
+}
+
+async fn dismiss(rt: Arc<Runtime>, p: DismissParams) -> CallResult {
+    let (kind, account) = pairing_account(&rt, &p.channel, p.account_id.as_deref())?;
+    match rt.pairing.dismiss(kind.id(), &account, &p.request_id) {
+        Ok(Some(r)) => Ok(json!({"requestId": p.request_id, "senderId": r.id})),
+        Ok(None) => Err(invalid("pending DM access request no longer exists")),
+        Err(e) => Err(unavailable(e.to_string())),
+    }
+}
+
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct StatusParams {
     #[allow(dead_code)]
@@ -88,14 +93,14 @@ struct StatusParams {
     channel: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct ListParams {
     channel: Option<String>,
     account_id: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct ApproveParams {
     channel: String,
@@ -107,7 +112,7 @@ struct ApproveParams {
     bootstrap_command_owner: Option<bool>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct DismissParams {
     channel: String,
@@ -115,10 +120,7 @@ struct DismissParams {
     request_id: String,
 }
 
-fn params<T: for<'de> Deserialize<'de> + Default>(
-    call: &Call,
-    method: &str,
-) -> Result<T, ErrorShape> {
+fn params<T: for<'de> Deserialize<'de>>(call: &Call, method: &str) -> Result<T, ErrorShape> {
     match &call.params {
         None | Some(Value::Null) => serde_json::from_value(json!({}))
             .map_err(|e| invalid(format!("invalid {method} params: {e}"))),
@@ -193,7 +195,8 @@ fn sender_label(kind: ChannelKind) -> &'static str {
     }
 }
 
-fn list(rt: &Runtime, p: ListParams) -> Result<Value, ErrorShape> {
+async fn list(rt: Arc<Runtime>, p: ListParams) -> CallResult {
+    let rt = rt.as_ref();
     let wanted = match p.channel.as_deref() {
         None => None,
         Some(c) => Some(
@@ -271,7 +274,8 @@ fn public_request(
     v
 }
 
-async fn approve(rt: &Runtime, p: ApproveParams) -> Result<Value, ErrorShape> {
+async fn approve(rt: Arc<Runtime>, p: ApproveParams) -> CallResult {
+    let rt = rt.as_ref();
     let (kind, account) = pairing_account(rt, &p.channel, p.account_id.as_deref())?;
     let approved = match rt.pairing.approve(kind.id(), &account, &p.request_id) {
         Ok(Some(r)) => r,

@@ -11,6 +11,7 @@
 //! Runners start once the gateway serves and stop at shutdown; a channel that
 //! cannot run (no token, refused token) is reported, never fatal to the gateway.
 
+pub mod bot;
 pub mod chunk;
 pub mod config;
 pub mod discord;
@@ -35,6 +36,7 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::agents::Engine;
+use crate::secret::Secret;
 use crate::state::{Gateway, GatewayBuilder};
 use chunk::{Limits, Unit};
 use config::ChannelsConfig;
@@ -89,28 +91,21 @@ pub fn install(builder: &mut GatewayBuilder, engine: Option<Engine>) {
     if skip && !registry.channels.is_empty() {
         tracing::info!(target: "channels", "channels are not started (OPENCLAW_SKIP_CHANNELS=1)");
     }
-    let mut runners: Vec<StartRunner> = Vec::new();
-    let mut notifiers = HashMap::new();
+    let env = builder.env.clone();
+    let mut setup = Setup {
+        env: &env,
+        state_dir: builder.settings.paths.state_dir.clone(),
+        registry: &registry,
+        engine,
+        pairing: pairing.clone(),
+        runners: Vec::new(),
+        notifiers: HashMap::new(),
+    };
     if !skip {
-        prepare_discord(
-            builder,
-            &config,
-            &registry,
-            &engine,
-            &pairing,
-            &mut runners,
-            &mut notifiers,
-        );
-        prepare_telegram(
-            builder,
-            &config,
-            &registry,
-            &engine,
-            &pairing,
-            &mut runners,
-            &mut notifiers,
-        );
+        prepare_discord(&mut setup, &config);
+        prepare_telegram(&mut setup, builder, &config);
     }
+    let (runners, notifiers) = (setup.runners, setup.notifiers);
     let changed = registry.changed.clone();
     let runtime = Arc::new(Runtime {
         config,
@@ -178,52 +173,102 @@ fn style(
     }
 }
 
+/// What installing the accounts builds up: their shared parts in, runners and
+/// notifiers out.
+struct Setup<'a> {
+    env: &'a crate::env::Environment,
+    state_dir: std::path::PathBuf,
+    registry: &'a Registry,
+    engine: Option<Engine>,
+    pairing: Arc<PairingStore>,
+    runners: Vec<StartRunner>,
+    notifiers: HashMap<(ChannelKind, String), Notifier>,
+}
+
+impl Setup<'_> {
+    /// The account's status and token, or `None` (reported) if it cannot start.
+    fn prepare(
+        &self,
+        kind: ChannelKind,
+        account_id: &str,
+        config: Option<&config::SecretInput>,
+        file: Option<&std::path::Path>,
+    ) -> Option<(Arc<AccountStatus>, Secret, status::TokenSource)> {
+        let status = self
+            .registry
+            .account(kind, account_id)
+            .expect("the registry has every configured account")
+            .clone();
+        let (env_var, key) = match kind {
+            ChannelKind::Discord => ("DISCORD_BOT_TOKEN", "token"),
+            ChannelKind::Telegram => ("TELEGRAM_BOT_TOKEN", "botToken"),
+        };
+        let is_default = account_id == config::DEFAULT_ACCOUNT;
+        let sources = token::TokenSources {
+            env_var: is_default.then_some(env_var),
+            config_key: if is_default {
+                format!("channels.{}.{key}", kind.id())
+            } else {
+                format!("channels.{}.accounts.{account_id}.{key}", kind.id())
+            },
+            config,
+            file,
+        };
+        match token::resolve(&sources, self.env) {
+            Ok((token, source)) => Some((status, token, source)),
+            Err(e) => {
+                cannot_start(&status, kind, &e);
+                None
+            }
+        }
+    }
+
+    fn context(&self, status: Arc<AccountStatus>, style: ReplyStyle) -> bot::BotContext {
+        bot::BotContext {
+            status,
+            engine: self.engine.clone(),
+            pairing: self.pairing.clone(),
+            style,
+        }
+    }
+
+    fn add(
+        &mut self,
+        kind: ChannelKind,
+        account_id: &str,
+        notifier: Notifier,
+        runner: StartRunner,
+    ) {
+        self.notifiers
+            .insert((kind, account_id.to_owned()), notifier);
+        self.runners.push(runner);
+    }
+}
+
 /// Marks an account that cannot start and says why, once.
-fn cannot_start(status: &AccountStatus, channel: &str, message: &str) {
-    tracing::warn!(target: "channels", "[{channel}] account \"{}\" not started: {message}", status.account_id);
+fn cannot_start(status: &AccountStatus, kind: ChannelKind, message: &str) {
+    tracing::warn!(target: "channels", "[{}] account \"{}\" not started: {message}", kind.id(), status.account_id);
     status.error(message);
 }
 
-fn prepare_discord(
-    builder: &mut GatewayBuilder,
-    config: &ChannelsConfig,
-    registry: &Registry,
-    engine: &Option<Engine>,
-    pairing: &Arc<PairingStore>,
-    runners: &mut Vec<StartRunner>,
-    notifiers: &mut HashMap<(ChannelKind, String), Notifier>,
-) {
+fn prepare_discord(setup: &mut Setup<'_>, config: &ChannelsConfig) {
     let Some(discord) = &config.discord else {
         return;
     };
-    let target = discord::endpoint::resolve(&builder.env);
+    let target = discord::endpoint::resolve(setup.env);
     for account in discord.accounts.iter().filter(|a| a.enabled) {
-        let status = registry
-            .account(ChannelKind::Discord, &account.id)
-            .expect("registry has every configured account")
-            .clone();
+        let Some((status, token, source)) = setup.prepare(
+            ChannelKind::Discord,
+            &account.id,
+            account.token.as_ref(),
+            None,
+        ) else {
+            continue;
+        };
         let target = match &target {
             Ok(t) => t.clone(),
             Err(e) => {
-                cannot_start(&status, "discord", e);
-                continue;
-            }
-        };
-        let is_default = account.id == config::DEFAULT_ACCOUNT;
-        let sources = token::TokenSources {
-            env_var: is_default.then_some("DISCORD_BOT_TOKEN"),
-            config_key: if is_default {
-                "channels.discord.token".into()
-            } else {
-                format!("channels.discord.accounts.{}.token", account.id)
-            },
-            config: account.token.as_ref(),
-            file: None,
-        };
-        let (token, source) = match token::resolve(&sources, &builder.env) {
-            Ok(t) => t,
-            Err(e) => {
-                cannot_start(&status, "discord", &e);
+                cannot_start(&status, ChannelKind::Discord, e);
                 continue;
             }
         };
@@ -235,7 +280,7 @@ fn prepare_discord(
                     Err(e) => {
                         cannot_start(
                             &status,
-                            "discord",
+                            ChannelKind::Discord,
                             &format!("cannot build the HTTP client: {e}"),
                         );
                         continue;
@@ -243,114 +288,92 @@ fn prepare_discord(
                 }
             }
         };
+        let style = style(
+            account.text_chunk_limit,
+            Some(account.max_lines_per_message),
+            Unit::CodePoints,
+            account.response_prefix.clone(),
+        );
         let bot = Arc::new(discord::DiscordBot::new(
             account.clone(),
-            status,
-            engine.clone(),
-            pairing.clone(),
+            setup.context(status, style),
             Arc::new(transport),
-            style(
-                account.text_chunk_limit,
-                Some(account.max_lines_per_message),
-                Unit::CodePoints,
-                account.response_prefix.clone(),
-            ),
         ));
-        notifiers.insert(
-            (ChannelKind::Discord, account.id.clone()),
-            discord::notifier(bot.clone()),
+        let notifier = discord::notifier(bot.clone());
+        setup.add(
+            ChannelKind::Discord,
+            &account.id,
+            notifier,
+            Box::new(move |stop| Box::pin(discord::run(bot, token, source, target, stop))),
         );
-        runners.push(Box::new(move |stop| {
-            Box::pin(discord::run(bot, token, source, target, stop))
-        }));
     }
 }
 
-fn prepare_telegram(
-    builder: &mut GatewayBuilder,
-    config: &ChannelsConfig,
-    registry: &Registry,
-    engine: &Option<Engine>,
-    pairing: &Arc<PairingStore>,
-    runners: &mut Vec<StartRunner>,
-    notifiers: &mut HashMap<(ChannelKind, String), Notifier>,
-) {
+fn prepare_telegram(setup: &mut Setup<'_>, builder: &mut GatewayBuilder, config: &ChannelsConfig) {
     let Some(tg) = &config.telegram else {
         return;
     };
     for account in tg.accounts.iter().filter(|a| a.enabled) {
-        let status = registry
-            .account(ChannelKind::Telegram, &account.id)
-            .expect("registry has every configured account")
-            .clone();
-        let is_default = account.id == config::DEFAULT_ACCOUNT;
-        let sources = token::TokenSources {
-            env_var: is_default.then_some("TELEGRAM_BOT_TOKEN"),
-            config_key: if is_default {
-                "channels.telegram.botToken".into()
-            } else {
-                format!("channels.telegram.accounts.{}.botToken", account.id)
-            },
-            config: account.token.as_ref(),
-            file: account.token_file.as_deref(),
+        let Some((status, token, source)) = setup.prepare(
+            ChannelKind::Telegram,
+            &account.id,
+            account.token.as_ref(),
+            account.token_file.as_deref(),
+        ) else {
+            continue;
         };
-        let (token, source) = match token::resolve(&sources, &builder.env) {
-            Ok(t) => t,
-            Err(e) => {
-                cannot_start(&status, "telegram", &e);
-                continue;
-            }
-        };
-        let api_url = match telegram::api_url(&builder.env, account) {
+        let api_url = match telegram::api_url(setup.env, account) {
             Ok(u) => u,
             Err(e) => {
-                cannot_start(&status, "telegram", &e);
+                cannot_start(&status, ChannelKind::Telegram, &e);
                 continue;
             }
         };
         let webhook_secret = match &account.webhook {
             None => None,
-            Some(w) => match w.secret.resolve(&builder.env) {
+            Some(w) => match w.secret.resolve(setup.env) {
                 Ok(Some(s)) if valid_secret_token(s.expose()) => Some(s),
                 Ok(_) => {
                     cannot_start(
                         &status,
-                        "telegram",
+                        ChannelKind::Telegram,
                         "webhookSecret must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule for secret tokens)",
                     );
                     continue;
                 }
                 Err(e) => {
-                    cannot_start(&status, "telegram", &format!("webhookSecret: {e}"));
+                    cannot_start(
+                        &status,
+                        ChannelKind::Telegram,
+                        &format!("webhookSecret: {e}"),
+                    );
                     continue;
                 }
             },
         };
+        let style = style(
+            account.text_chunk_limit,
+            None,
+            Unit::Utf16,
+            account.response_prefix.clone(),
+        );
         let bot = Arc::new(telegram::TelegramBot::new(
             account.clone(),
-            status,
-            engine.clone(),
-            pairing.clone(),
-            style(
-                account.text_chunk_limit,
-                None,
-                Unit::Utf16,
-                account.response_prefix.clone(),
-            ),
-            builder.settings.paths.state_dir.clone(),
+            setup.context(status, style),
+            setup.state_dir.clone(),
             webhook_secret.clone(),
         ));
         if let (Some(w), Some(secret)) = (&account.webhook, webhook_secret) {
             let routes = std::mem::take(&mut builder.routes);
             builder.routes = routes.merge(telegram::webhook::route(bot.clone(), &w.path, secret));
         }
-        notifiers.insert(
-            (ChannelKind::Telegram, account.id.clone()),
-            telegram::notifier(bot.clone()),
+        let notifier = telegram::notifier(bot.clone());
+        setup.add(
+            ChannelKind::Telegram,
+            &account.id,
+            notifier,
+            Box::new(move |stop| Box::pin(telegram::run(bot, token, source, api_url, stop))),
         );
-        runners.push(Box::new(move |stop| {
-            Box::pin(telegram::run(bot, token, source, api_url, stop))
-        }));
     }
 }
 

@@ -206,16 +206,7 @@ impl FakeTelegram {
     }
 
     pub async fn wait_until(&self, limit: Duration, condition: impl Fn(&Self) -> bool) -> bool {
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            let changed = self.shared.changed.notified();
-            if condition(self) {
-                return true;
-            }
-            if tokio::time::timeout_at(deadline, changed).await.is_err() {
-                return condition(self);
-            }
-        }
+        crate::wait::until(&self.shared.changed, limit, || condition(self)).await
     }
 
     /// Waits for at least `n` sent messages and returns them all.

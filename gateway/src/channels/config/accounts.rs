@@ -34,7 +34,7 @@ pub struct RawAccount<T> {
 /// Splits the channel block at `path` into its accounts. `shape` is the account
 /// shape (the channel shape without `accounts` / `defaultAccount`); `check_nested`
 /// closes the nested objects (guilds, groups …) of one account block.
-pub fn expand<T: DeserializeOwned + Inherit + Default>(
+fn expand<T: DeserializeOwned + Inherit + Default>(
     mut block: Map<String, Value>,
     path: &str,
     shape: &Shape,
@@ -101,6 +101,30 @@ pub fn expand<T: DeserializeOwned + Inherit + Default>(
     let ids: Vec<String> = out.iter().map(|a| a.id.clone()).collect();
     let default = default_account_id(default_account, &ids, path, c)?;
     Some((out, default))
+}
+
+/// Reads a channel block into its resolved accounts and the default account id.
+/// `resolve` gets each merged account and whether the channel itself is enabled.
+/// `None` when any problem was found (all of them are in `c`).
+pub fn read<T, A>(
+    block: Map<String, Value>,
+    path: &str,
+    shape: &Shape,
+    check_nested: &CheckNested,
+    c: &mut Checker,
+    mut resolve: impl FnMut(RawAccount<T>, bool, &mut Checker) -> A,
+) -> Option<(Vec<A>, String)>
+where
+    T: DeserializeOwned + Inherit + Default,
+{
+    let channel_enabled = block.get("enabled").and_then(Value::as_bool) != Some(false);
+    let (raws, default_account) = expand::<T>(block, path, shape, check_nested, c)?;
+    let before = c.issues.len();
+    let accounts = raws
+        .into_iter()
+        .map(|a| resolve(a, channel_enabled, c))
+        .collect();
+    (c.issues.len() == before).then_some((accounts, default_account))
 }
 
 fn default_account_id(

@@ -249,15 +249,15 @@ pub(super) fn parse(
     default_group_policy: Option<GroupPolicy>,
     c: &mut Checker,
 ) -> Option<DiscordConfig> {
-    let channel_enabled = block.get("enabled").and_then(Value::as_bool) != Some(false);
-    let (raws, default_account) =
-        accounts::expand::<RawAccount>(block, path, &ACCOUNT, &check_nested, c)?;
-    let before = c.issues.len();
-    let accounts = raws
-        .into_iter()
-        .map(|a| resolve(a, channel_enabled, default_group_policy, c))
-        .collect();
-    (c.issues.len() == before).then_some(DiscordConfig {
+    let (accounts, default_account) = accounts::read::<RawAccount, _>(
+        block,
+        path,
+        &ACCOUNT,
+        &check_nested,
+        c,
+        |a, enabled, c| resolve(a, enabled, default_group_policy, c),
+    )?;
+    Some(DiscordConfig {
         accounts,
         default_account,
     })

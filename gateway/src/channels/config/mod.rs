@@ -18,6 +18,7 @@ use serde_json::Value;
 use crate::agents::config::closed::{Checker, Shape};
 use crate::agents::config::issues::ConfigErrors;
 
+pub use crate::config::secret_input::SecretInput;
 pub use accounts::DEFAULT_ACCOUNT;
 pub use allow::{AllowList, Platform};
 pub use discord::{

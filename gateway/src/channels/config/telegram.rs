@@ -219,14 +219,15 @@ pub(super) fn parse(
     default_group_policy: Option<GroupPolicy>,
     c: &mut Checker,
 ) -> Option<TelegramConfig> {
-    let channel_enabled = block.get("enabled").and_then(Value::as_bool) != Some(false);
-    let (raws, default_account) =
-        accounts::expand::<RawAccount>(block, path, &ACCOUNT, &check_nested, c)?;
+    let (accounts, default_account) = accounts::read::<RawAccount, _>(
+        block,
+        path,
+        &ACCOUNT,
+        &check_nested,
+        c,
+        |a, enabled, c| resolve(a, enabled, default_group_policy, c),
+    )?;
     let before = c.issues.len();
-    let accounts: Vec<TelegramAccount> = raws
-        .into_iter()
-        .map(|a| resolve(a, channel_enabled, default_group_policy, c))
-        .collect();
     let mut paths: Vec<(&str, &str)> = Vec::new();
     for a in &accounts {
         if let Some(w) = a.webhook.as_ref().filter(|_| a.enabled) {

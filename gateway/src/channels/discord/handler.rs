@@ -16,12 +16,12 @@ use serenity::prelude::{Context, EventHandler};
 
 use super::access::{self, ChannelRef, Decision, Facts};
 use super::outbound::{DiscordConversation, Transport};
-use crate::agents::Engine;
+use crate::channels::bot::BotContext;
 use crate::channels::config::DiscordAccount;
-use crate::channels::dispatch::{self, Outcome, ReplyStyle};
+use crate::channels::dispatch::{self, Outcome};
 use crate::channels::inbound::{ChatKind, Inbound};
-use crate::channels::pairing::{self, Challenge, PairingStore};
-use crate::channels::status::{AccountStatus, BotIdentity, ChannelKind};
+use crate::channels::pairing::{self, Challenge};
+use crate::channels::status::{BotIdentity, ChannelKind};
 
 /// A channel's name and its parent's id, as far as known.
 type NameAndParent = (Option<String>, Option<String>);
@@ -29,11 +29,8 @@ type NameAndParent = (Option<String>, Option<String>);
 /// Everything one Discord account's event handler needs.
 pub struct DiscordBot {
     pub account: DiscordAccount,
-    pub status: Arc<AccountStatus>,
-    pub engine: Option<Engine>,
-    pub pairing: Arc<PairingStore>,
+    pub ctx: BotContext,
     pub transport: Arc<Transport>,
-    pub style: ReplyStyle,
     /// Channel names and parents looked up for name-keyed channel maps.
     names: tokio::sync::Mutex<HashMap<u64, NameAndParent>>,
     /// The blank-content warning is given once.
@@ -43,21 +40,11 @@ pub struct DiscordBot {
 }
 
 impl DiscordBot {
-    pub fn new(
-        account: DiscordAccount,
-        status: Arc<AccountStatus>,
-        engine: Option<Engine>,
-        pairing: Arc<PairingStore>,
-        transport: Arc<Transport>,
-        style: ReplyStyle,
-    ) -> Self {
+    pub fn new(account: DiscordAccount, ctx: BotContext, transport: Arc<Transport>) -> Self {
         Self {
             account,
-            status,
-            engine,
-            pairing,
+            ctx,
             transport,
-            style,
             names: Default::default(),
             warned_blank: AtomicBool::new(false),
             http: std::sync::OnceLock::new(),
@@ -73,11 +60,11 @@ impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
         let bot = &self.0;
         let _ = bot.http.set(ctx.http.clone());
-        bot.status.identified(BotIdentity {
+        bot.ctx.status.identified(BotIdentity {
             id: ready.user.id.to_string(),
             username: ready.user.name.clone(),
         });
-        bot.status.connected();
+        bot.ctx.status.connected();
         // The line the deployment guide tells operators to look for.
         tracing::info!(target: "discord", "logged in to discord as {}", ready.user.name);
     }
@@ -86,15 +73,17 @@ impl EventHandler for Handler {
         // Serenity reconnects inside one step, so the drop itself may not have been
         // seen as a stage change: a RESUMED always follows one.
         self.0
+            .ctx
             .status
             .disconnected("gateway connection dropped; session resumed");
-        self.0.status.connected();
+        self.0.ctx.status.connected();
         tracing::info!(target: "discord", "gateway session resumed");
     }
 
     async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
-        if event.new != ConnectionStage::Connected && self.0.status.is_connected() {
+        if event.new != ConnectionStage::Connected && self.0.ctx.status.is_connected() {
             self.0
+                .ctx
                 .status
                 .disconnected("gateway connection lost; reconnecting");
             tracing::info!(target: "discord", "gateway connection lost; reconnecting");
@@ -107,10 +96,10 @@ impl EventHandler for Handler {
 }
 
 async fn handle_message(bot: &DiscordBot, ctx: &Context, msg: Message) {
-    let Some(me) = bot.status.bot() else {
+    let Some(me) = bot.ctx.status.bot() else {
         return;
     };
-    bot.status.inbound();
+    bot.ctx.status.inbound();
     let bot_id = me.id.clone();
     let mentions_bot = msg.mentions.iter().any(|u| u.id.to_string() == bot_id)
         || msg.content.contains(&format!("<@{bot_id}>"))
@@ -158,6 +147,7 @@ async fn handle_message(bot: &DiscordBot, ctx: &Context, msg: Message) {
         }
     }
     let approved = bot
+        .ctx
         .pairing
         .approved(ChannelKind::Discord.id(), &bot.account.id);
     let place = match &guild_id {
@@ -171,21 +161,21 @@ async fn handle_message(bot: &DiscordBot, ctx: &Context, msg: Message) {
     };
     match access::decide(&bot.account.access, &approved, &facts) {
         Decision::Ignore(reason) => {
-            bot.status.ignored();
+            bot.ctx.status.ignored();
             tracing::debug!(target: "discord", "ignored message {} in {place} from {} ({}): {reason}", msg.id, msg.author.name, msg.author.id);
         }
         Decision::Pair => pair(bot, &msg, &conversation).await,
         Decision::Answer => {
             let text = strip_mention(&msg.content, &bot_id);
             if text.is_empty() {
-                bot.status.ignored();
+                bot.ctx.status.ignored();
                 if guild_id.is_some() && !bot.warned_blank.swap(true, Ordering::Relaxed) {
                     tracing::warn!(target: "discord", "guild messages arrive without text: enable the Message Content intent (Discord Developer Portal → your application → Bot → Privileged Gateway Intents) or mention the bot");
                 }
                 tracing::debug!(target: "discord", "ignored message {} in {place} from {}: no text", msg.id, msg.author.name);
                 return;
             }
-            let Some(engine) = &bot.engine else {
+            let Some(engine) = &bot.ctx.engine else {
                 tracing::warn!(target: "discord", "message {} not answered: agents are unavailable (see the agents error above)", msg.id);
                 return;
             };
@@ -208,7 +198,7 @@ async fn handle_message(bot: &DiscordBot, ctx: &Context, msg: Message) {
             report(
                 bot,
                 &msg,
-                dispatch::answer(engine, &inbound, &conversation, &bot.style).await,
+                dispatch::answer(engine, &inbound, &conversation, &bot.ctx.style).await,
             );
         }
     }
@@ -217,7 +207,7 @@ async fn handle_message(bot: &DiscordBot, ctx: &Context, msg: Message) {
 fn report(bot: &DiscordBot, msg: &Message, outcome: Outcome) {
     match outcome {
         Outcome::Answered(parts) => {
-            bot.status.answered();
+            bot.ctx.status.answered();
             tracing::debug!(target: "discord", "answered message {} in {parts} message(s)", msg.id);
         }
         Outcome::Duplicate => {
@@ -225,7 +215,7 @@ fn report(bot: &DiscordBot, msg: &Message, outcome: Outcome) {
         }
         Outcome::Silent => {}
         Outcome::Failed(reason) => {
-            bot.status.error(&reason);
+            bot.ctx.status.error(&reason);
             tracing::warn!(target: "discord", "message {}: {reason}", msg.id);
         }
     }
@@ -235,7 +225,7 @@ fn report(bot: &DiscordBot, msg: &Message, outcome: Outcome) {
 async fn pair(bot: &DiscordBot, msg: &Message, conversation: &DiscordConversation) {
     let mut meta = serde_json::Map::new();
     meta.insert("username".into(), msg.author.name.clone().into());
-    let challenge = bot.pairing.challenge(
+    let challenge = bot.ctx.pairing.challenge(
         ChannelKind::Discord.id(),
         &bot.account.id,
         &msg.author.id.to_string(),
@@ -254,7 +244,7 @@ async fn pair(bot: &DiscordBot, msg: &Message, conversation: &DiscordConversatio
             }
         }
         Ok(Challenge::Pending | Challenge::Full) => {
-            bot.status.ignored();
+            bot.ctx.status.ignored();
             tracing::debug!(target: "discord", "ignored DM {} from {}: pairing request pending", msg.id, msg.author.id);
         }
         Err(e) => tracing::error!(target: "discord", "{e}"),

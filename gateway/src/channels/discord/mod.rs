@@ -75,7 +75,7 @@ pub async fn run(
     target: ApiTarget,
     stop: CancellationToken,
 ) {
-    let status = bot.status.clone();
+    let status = bot.ctx.status.clone();
     status.starting(source);
     let mut backoff = super::backoff();
     loop {
@@ -132,7 +132,7 @@ async fn connect_once(
                 .build(),
         }
     };
-    let status = &bot.status;
+    let status = &bot.ctx.status;
     match http().get_current_user().await {
         Ok(me) => status.identified(BotIdentity {
             id: me.id.to_string(),

@@ -25,12 +25,10 @@ use teloxide::prelude::Requester;
 use teloxide::{ApiError, Bot, RequestError};
 use tokio_util::sync::CancellationToken;
 
+use super::bot::BotContext;
 use super::config::TelegramAccount;
-use super::dispatch::ReplyStyle;
-use super::pairing::PairingStore;
-use super::status::{AccountStatus, BotIdentity, TokenSource};
+use super::status::{BotIdentity, TokenSource};
 use super::token::redact;
-use crate::agents::Engine;
 use crate::secret::Secret;
 
 /// Variable holding the Bot API base URL (`https://api.telegram.org` when unset).
@@ -39,10 +37,7 @@ pub const BASE_URL_VAR: &str = "TELEGRAM_API_BASE_URL";
 /// Everything one Telegram account needs.
 pub struct TelegramBot {
     pub account: TelegramAccount,
-    pub status: Arc<AccountStatus>,
-    pub engine: Option<Engine>,
-    pub pairing: Arc<PairingStore>,
-    pub style: ReplyStyle,
+    pub ctx: BotContext,
     pub state_dir: PathBuf,
     /// The resolved `webhookSecret` (webhook mode only).
     pub webhook_secret: Option<Secret>,
@@ -61,19 +56,13 @@ pub struct Live {
 impl TelegramBot {
     pub fn new(
         account: TelegramAccount,
-        status: Arc<AccountStatus>,
-        engine: Option<Engine>,
-        pairing: Arc<PairingStore>,
-        style: ReplyStyle,
+        ctx: BotContext,
         state_dir: PathBuf,
         webhook_secret: Option<Secret>,
     ) -> Self {
         Self {
             account,
-            status,
-            engine,
-            pairing,
-            style,
+            ctx,
             state_dir,
             webhook_secret,
             live: OnceLock::new(),
@@ -94,7 +83,7 @@ pub async fn run(
     api_url: Option<url::Url>,
     stop: CancellationToken,
 ) {
-    let status = bot.status.clone();
+    let status = bot.ctx.status.clone();
     status.starting(source);
     let mut api = Bot::new(token.expose());
     if let Some(url) = api_url {
@@ -155,7 +144,7 @@ async fn identify(
                     .clone()
                     .unwrap_or_else(|| me.user.first_name.clone());
                 let bot_id = me.user.id.0 as i64;
-                bot.status.identified(BotIdentity {
+                bot.ctx.status.identified(BotIdentity {
                     id: bot_id.to_string(),
                     username: username.clone(),
                 });
@@ -173,7 +162,7 @@ async fn identify(
             Err(e) => {
                 let message = format!("cannot reach Telegram: {}", describe(&e, token));
                 tracing::warn!(target: "telegram", "[{}] {message}; retrying", bot.account.id);
-                bot.status.error(&message);
+                bot.ctx.status.error(&message);
                 let delay = backoff.next().unwrap_or(Duration::from_secs(60));
                 tokio::select! {
                     () = tokio::time::sleep(delay) => {}
@@ -191,7 +180,7 @@ fn token_refused(bot: &TelegramBot) {
         bot.account.id
     );
     tracing::error!(target: "telegram", "{line}");
-    bot.status.blocked(&line);
+    bot.ctx.status.blocked(&line);
 }
 
 /// A teloxide error for logs, with the token cut out of any request URL it quotes.

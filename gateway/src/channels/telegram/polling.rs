@@ -40,8 +40,8 @@ pub async fn poll(bot: &Arc<TelegramBot>, live: &Live, stop: &CancellationToken)
         };
         match result {
             Ok(updates) => {
-                if !bot.status.is_connected() {
-                    bot.status.connected();
+                if !bot.ctx.status.is_connected() {
+                    bot.ctx.status.connected();
                 }
                 first = false;
                 backoff = crate::channels::backoff();
@@ -73,8 +73,8 @@ pub async fn poll(bot: &Arc<TelegramBot>, live: &Live, stop: &CancellationToken)
                     "[{account}] {message}{}",
                     if conflict { " (another process polls with this bot token; stop it or use a webhook)" } else { "; retrying" }
                 );
-                bot.status.disconnected(&message);
-                bot.status.error(&message);
+                bot.ctx.status.disconnected(&message);
+                bot.ctx.status.error(&message);
             }
         }
         let delay = backoff.next().unwrap_or(Duration::from_secs(60));

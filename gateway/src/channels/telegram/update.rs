@@ -18,15 +18,15 @@ pub async fn handle(bot: &Arc<TelegramBot>, live: &Live, update: Update) {
     let UpdateKind::Message(msg) = update.kind else {
         return;
     };
-    bot.status.inbound();
+    bot.ctx.status.inbound();
     let chat = &msg.chat;
     if chat.is_channel() {
-        bot.status.ignored();
+        bot.ctx.status.ignored();
         return;
     }
     let is_group = chat.is_group() || chat.is_supergroup();
     let Some(text) = msg.text().map(str::to_owned) else {
-        bot.status.ignored();
+        bot.ctx.status.ignored();
         tracing::debug!(target: "telegram", "ignored message {} in chat {}: no text", msg.id, chat.id);
         return;
     };
@@ -40,6 +40,7 @@ pub async fn handle(bot: &Arc<TelegramBot>, live: &Live, update: Update) {
         mentions_bot: mentions_bot(&msg, live),
     };
     let approved = bot
+        .ctx
         .pairing
         .approved(ChannelKind::Telegram.id(), &bot.account.id);
     let conversation = TelegramConversation {
@@ -52,17 +53,17 @@ pub async fn handle(bot: &Arc<TelegramBot>, live: &Live, update: Update) {
     let sender_name = sender.map_or_else(|| chat.id.to_string(), |u| u.full_name());
     match access::decide(&bot.account.access, &approved, &facts) {
         Decision::Ignore(reason) => {
-            bot.status.ignored();
+            bot.ctx.status.ignored();
             tracing::debug!(target: "telegram", "ignored message {} in chat {} from {sender_id}: {reason}", msg.id, chat.id);
         }
         Decision::Pair => pair(bot, &msg, sender_id, &conversation).await,
         Decision::Answer => {
             let text = strip_mention(&text, &live.username);
             if text.is_empty() {
-                bot.status.ignored();
+                bot.ctx.status.ignored();
                 return;
             }
-            let Some(engine) = bot.engine.clone() else {
+            let Some(engine) = bot.ctx.engine.clone() else {
                 tracing::warn!(target: "telegram", "message {} not answered: agents are unavailable (see the agents error above)", msg.id);
                 return;
             };
@@ -88,7 +89,7 @@ pub async fn handle(bot: &Arc<TelegramBot>, live: &Live, update: Update) {
             tokio::spawn(async move {
                 let outcome = match started {
                     Ok(started) => {
-                        dispatch::deliver(&engine, &started, &conversation, &bot.style).await
+                        dispatch::deliver(&engine, &started, &conversation, &bot.ctx.style).await
                     }
                     Err(not) => dispatch::refused(not, &conversation).await,
                 };
@@ -101,7 +102,7 @@ pub async fn handle(bot: &Arc<TelegramBot>, live: &Live, update: Update) {
 fn report(bot: &TelegramBot, message_id: i32, chat: ChatId, outcome: Outcome) {
     match outcome {
         Outcome::Answered(parts) => {
-            bot.status.answered();
+            bot.ctx.status.answered();
             tracing::debug!(target: "telegram", "answered message {message_id} in chat {chat} with {parts} message(s)");
         }
         Outcome::Duplicate => {
@@ -109,7 +110,7 @@ fn report(bot: &TelegramBot, message_id: i32, chat: ChatId, outcome: Outcome) {
         }
         Outcome::Silent => {}
         Outcome::Failed(reason) => {
-            bot.status.error(&reason);
+            bot.ctx.status.error(&reason);
             tracing::warn!(target: "telegram", "message {message_id} in chat {chat}: {reason}");
         }
     }
@@ -128,7 +129,7 @@ async fn pair(
         }
         meta.insert("firstName".into(), user.first_name.clone().into());
     }
-    let challenge = bot.pairing.challenge(
+    let challenge = bot.ctx.pairing.challenge(
         ChannelKind::Telegram.id(),
         &bot.account.id,
         &sender_id.to_string(),
@@ -147,7 +148,7 @@ async fn pair(
             }
         }
         Ok(Challenge::Pending | Challenge::Full) => {
-            bot.status.ignored();
+            bot.ctx.status.ignored();
             tracing::debug!(target: "telegram", "ignored DM {} from {sender_id}: pairing request pending", msg.id);
         }
         Err(e) => tracing::error!(target: "telegram", "{e}"),

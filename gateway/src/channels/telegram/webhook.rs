@@ -73,7 +73,9 @@ pub async fn register(
     let url = match url::Url::parse(&webhook.url) {
         Ok(u) => u,
         Err(e) => {
-            bot.status.blocked(&format!("webhookUrl is not a URL: {e}"));
+            bot.ctx
+                .status
+                .blocked(&format!("webhookUrl is not a URL: {e}"));
             return;
         }
     };
@@ -93,7 +95,7 @@ pub async fn register(
             Err(e) => {
                 let message = format!("setWebhook failed: {}", describe(&e, &live.token));
                 tracing::warn!(target: "telegram", "[{}] {message}; retrying", bot.account.id);
-                bot.status.error(&message);
+                bot.ctx.status.error(&message);
             }
         }
         let delay = backoff.next().unwrap_or(Duration::from_secs(60));
@@ -103,6 +105,6 @@ pub async fn register(
         }
     }
     tracing::info!(target: "telegram", "[{}] webhook registered: {} (served at {})", bot.account.id, webhook.url, webhook.path);
-    bot.status.connected();
+    bot.ctx.status.connected();
     stop.cancelled().await;
 }
