@@ -33,6 +33,10 @@ use crate::resource::ResourceKey;
 use super::reporter::ClusterReporter;
 use super::secrets::{ClusterSecrets, referenced};
 
+/// How often a Kubernetes-platform resource that is not ready yet is looked
+/// at again (its StatefulSet's changes wake the controller sooner).
+const CONVERGING_POLL: Duration = Duration::from_secs(15);
+
 /// Why a cluster reconcile failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
@@ -221,7 +225,15 @@ async fn apply(o: Arc<OpenClaw>, ctx: &Shared) -> Result<Action, ClusterError> {
     };
     let previous = ctx.reporter.previous(&key, &o);
     let r = reconcile::reconcile(&key, &object, None, &previous, &rctx).await;
-    let action = reconcile::next_action(&r, 0, ctx.resync);
+    let mut action = reconcile::next_action(&r, 0, ctx.resync);
+    // In the cluster, what a converging gateway waits for (its pod becoming
+    // ready, a rollout) changes the StatefulSet, whose watch wakes us: no
+    // need to poll every few seconds, which costs a lot at a thousand resources.
+    if o.spec.platform == Platform::Kubernetes
+        && let reconcile::Action::Requeue(d) = action
+    {
+        action = reconcile::Action::Requeue(d.max(CONVERGING_POLL).min(ctx.resync));
+    }
     match r.error {
         Some(e) => Err(ClusterError::Reconcile(e)),
         None => {

@@ -390,6 +390,22 @@ impl State {
         Ok(warnings)
     }
 
+    /// The stored object at `name`, or 404.
+    fn existing(
+        &self,
+        kind: &Kind,
+        ns: Option<&str>,
+        name: &str,
+    ) -> Result<(ObjKey, Value), ApiError> {
+        let key = Self::key(kind, ns, name);
+        let obj = self
+            .objects
+            .get(&key)
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(kind, name))?;
+        Ok((key, obj))
+    }
+
     /// `PUT` of an object (or its status).
     #[allow(clippy::too_many_arguments)]
     pub fn update(
@@ -402,21 +418,8 @@ impl State {
         mut body: Value,
         ctx: &WriteCtx,
     ) -> Result<Written, ApiError> {
-        let key = Self::key(kind, ns, name);
-        let old = self
-            .objects
-            .get(&key)
-            .cloned()
-            .ok_or_else(|| ApiError::not_found(kind, name))?;
-        if let Some(rv) = body["metadata"]["resourceVersion"].as_str()
-            && rv != old["metadata"]["resourceVersion"].as_str().unwrap_or("")
-        {
-            return Err(ApiError::conflict(
-                kind,
-                name,
-                "the object has been modified; please apply your changes to the latest version and try again",
-            ));
-        }
+        let (key, old) = self.existing(kind, ns, name)?;
+        check_version(kind, name, &body, &old)?;
         if body["metadata"]["name"].as_str().is_some_and(|n| n != name) {
             return Err(ApiError::bad_request(
                 "the name of the object does not match the name on the URL",
@@ -449,15 +452,7 @@ impl State {
             }
             return Err(ApiError::not_found(kind, name));
         };
-        if let Some(rv) = body["metadata"]["resourceVersion"].as_str()
-            && rv != old["metadata"]["resourceVersion"].as_str().unwrap_or("")
-        {
-            return Err(ApiError::conflict(
-                kind,
-                name,
-                "the object has been modified; please apply your changes to the latest version and try again",
-            ));
-        }
+        check_version(kind, name, &body, &old)?;
         let mut new = old.clone();
         match patch_kind {
             PatchKind::Merge => merge_patch(&mut new, &body),
@@ -697,12 +692,7 @@ impl State {
         propagation: Option<&str>,
         ctx: &WriteCtx,
     ) -> Result<Value, ApiError> {
-        let key = Self::key(kind, ns, name);
-        let obj = self
-            .objects
-            .get(&key)
-            .cloned()
-            .ok_or_else(|| ApiError::not_found(kind, name))?;
+        let (key, obj) = self.existing(kind, ns, name)?;
         let pre = &options["preconditions"];
         for (field, label) in [("uid", "UID"), ("resourceVersion", "ResourceVersion")] {
             if let Some(want) = pre[field].as_str()
@@ -842,6 +832,21 @@ impl State {
                 let _ = self.delete(&kind, ns.as_deref(), &key.name, &Value::Null, None, &ctx);
             }
         }
+    }
+}
+
+/// A write carrying `metadata.resourceVersion` is a precondition: it must
+/// be the stored one.
+fn check_version(kind: &Kind, name: &str, body: &Value, old: &Value) -> Result<(), ApiError> {
+    match body["metadata"]["resourceVersion"].as_str() {
+        Some(rv) if rv != old["metadata"]["resourceVersion"].as_str().unwrap_or("") => {
+            Err(ApiError::conflict(
+                kind,
+                name,
+                "the object has been modified; please apply your changes to the latest version and try again",
+            ))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -5,12 +5,12 @@
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::events::v1::Event;
-use kube::api::{Patch, PatchParams, PostParams};
+use kube::api::{Patch, PatchParams};
 use openclaw_operator::crd::OpenClaw;
 use openclaw_operator::kubernetes::FIGHT_LIMIT;
 use serde_json::json;
 
-use crate::support::{Cluster, OPERATOR_USER, openclaw, wait_for};
+use crate::support::{Cluster, OPERATOR_USER, TEAM_A, wait_for};
 
 fn replicas(s: Option<&StatefulSet>) -> Option<i32> {
     s.and_then(|s| s.spec.replicas)
@@ -38,26 +38,11 @@ async fn hand_edits_are_healed_appliers_are_reported_fights_are_abandoned() {
     let cluster = Cluster::start(&["team-a"]).await;
     // A 10-minute resync: healing must come from the watch on owned objects.
     let _op = cluster
-        .operator(
-            &[
-                "--namespace",
-                "team-a",
-                "--leader-election",
-                "false",
-                "--resync",
-                "10m",
-            ],
-            &[],
-        )
+        .operator(&[TEAM_A, &["--resync", "10m"]].concat(), &[])
         .await;
-    let claws = cluster.api::<OpenClaw>("team-a");
-    claws
-        .create(
-            &PostParams::default(),
-            &openclaw("apiVersion: openclaw.ai/v1alpha1\nkind: OpenClaw\nmetadata: {name: claw}\nspec: {platform: kubernetes}\n"),
-        )
-        .await
-        .unwrap();
+    let claws = cluster
+        .create_claw("team-a", "claw", "{platform: kubernetes}")
+        .await;
     let sts = cluster.api::<StatefulSet>("team-a");
     wait_for(&sts, "claw", "creation", |s| replicas(s) == Some(1)).await;
 

@@ -3,11 +3,10 @@
 //! the status is written back to the cluster; deletion removes them.
 
 use k8s_openapi::api::core::v1::Secret;
-use kube::api::{DeleteParams, PostParams};
-use openclaw_operator::crd::OpenClaw;
+use kube::api::DeleteParams;
 use serde_json::{Value, json};
 
-use crate::support::{Cluster, openclaw, wait_for};
+use crate::support::{Cluster, TEAM_A, wait_for};
 
 async fn fly_get(fly: &fly_local::FlyLocal, path: &str) -> (u16, Value) {
     let resp = reqwest::Client::new()
@@ -33,40 +32,26 @@ async fn fly_resources_appear_on_fly_and_status_comes_back() {
     let base = fly.base_url();
     let _op = cluster
         .operator(
-            &[
-                "--namespace",
-                "team-a",
-                "--leader-election",
-                "false",
-                "--resync",
-                "2s",
-            ],
+            &[TEAM_A, &["--resync", "2s"]].concat(),
             &[
                 ("FLY_API_TOKEN", fly.token()),
                 ("FLY_FLAPS_BASE_URL", &base),
             ],
         )
         .await;
-    let secret: Secret = serde_json::from_value(
-        json!({"metadata": {"name": "gw"}, "data": {"token": "czNjcmV0LXRva2Vu"}}),
-    )
-    .unwrap();
-    cluster
-        .api::<Secret>("team-a")
-        .create(&PostParams::default(), &secret)
-        .await
-        .unwrap();
-    let claws = cluster.api::<OpenClaw>("team-a");
-    claws
+    let _: Secret = cluster
         .create(
-            &PostParams::default(),
-            &openclaw(
-                "apiVersion: openclaw.ai/v1alpha1\nkind: OpenClaw\nmetadata: {name: claw}\nspec:\n  platform: fly\n  \
-                 fly: {app: claw-team-a}\n  gateway: {auth: {token: {secretKeyRef: {name: gw, key: token}}}}\n",
-            ),
+            "team-a",
+            json!({"metadata": {"name": "gw"}, "data": {"token": "czNjcmV0LXRva2Vu"}}),
         )
-        .await
-        .unwrap();
+        .await;
+    let claws = cluster
+        .create_claw(
+            "team-a",
+            "claw",
+            "{platform: fly, fly: {app: claw-team-a}, gateway: {auth: {token: {secretKeyRef: {name: gw, key: token}}}}}",
+        )
+        .await;
     let o = wait_for(&claws, "claw", "Ready", |o| {
         o.and_then(|o| o.status.as_ref())
             .is_some_and(|s| s.phase.to_string() == "Ready")

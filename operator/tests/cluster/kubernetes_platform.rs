@@ -9,7 +9,7 @@ use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use openclaw_operator::crd::OpenClaw;
 use serde_json::json;
 
-use crate::support::{Cluster, openclaw, wait_for};
+use crate::support::{Cluster, TEAM_A, wait_for};
 
 fn ready_condition(o: &OpenClaw, kind: &str) -> Option<(String, String, String)> {
     o.status
@@ -45,39 +45,21 @@ fn template_annotation(s: &StatefulSet, key: &str) -> String {
 #[tokio::test]
 async fn a_gateway_in_the_cluster_from_apply_to_delete() {
     let cluster = Cluster::start(&["team-a"]).await;
-    let op = cluster
-        .operator(
-            &["--namespace", "team-a", "--leader-election", "false"],
-            &[],
+    let op = cluster.operator(TEAM_A, &[]).await;
+    let secrets = cluster.api::<Secret>("team-a");
+    // base64("sk-ant-1"): a real server turns stringData into data; the stand-in does not.
+    let _: Secret = cluster
+        .create("team-a", json!({"metadata": {"name": "providers"}, "data": {"ANTHROPIC_API_KEY": "c2stYW50LTE="}}))
+        .await;
+    let claws = cluster
+        .create_claw(
+            "team-a",
+            "claw",
+            "{platform: kubernetes, \
+             secrets: [{name: ANTHROPIC_API_KEY, secretKeyRef: {name: providers, key: ANTHROPIC_API_KEY}}], \
+             config: {agents: {defaults: {maxConcurrent: 2}}}}",
         )
         .await;
-    let secrets = cluster.api::<Secret>("team-a");
-    let provider: Secret = serde_json::from_value(json!({"metadata": {"name": "providers"},
-        "stringData": {"ANTHROPIC_API_KEY": "sk-ant-1"}}))
-    .unwrap();
-    // The stand-in stores stringData as given; a real server turns it into data.
-    let provider = Secret {
-        data: Some(
-            [(
-                "ANTHROPIC_API_KEY".to_owned(),
-                k8s_openapi::ByteString(b"sk-ant-1".to_vec()),
-            )]
-            .into(),
-        ),
-        string_data: None,
-        ..provider
-    };
-    secrets
-        .create(&PostParams::default(), &provider)
-        .await
-        .unwrap();
-    let claws = cluster.api::<OpenClaw>("team-a");
-    let claw = openclaw(
-        "apiVersion: openclaw.ai/v1alpha1\nkind: OpenClaw\nmetadata: {name: claw}\nspec:\n  platform: kubernetes\n  \
-         secrets: [{name: ANTHROPIC_API_KEY, secretKeyRef: {name: providers, key: ANTHROPIC_API_KEY}}]\n  \
-         config: {agents: {defaults: {maxConcurrent: 2}}}\n",
-    );
-    claws.create(&PostParams::default(), &claw).await.unwrap();
 
     // Objects appear, owned by the resource, with the fields the issue lists.
     let sts_api = cluster.api::<StatefulSet>("team-a");
@@ -164,14 +146,7 @@ async fn a_gateway_in_the_cluster_from_apply_to_delete() {
     );
     let (_, _, why) = ready_condition(&o, "GatewayHealthy").unwrap();
     assert_eq!(why, "pod claw-0 not created yet");
-    sts_api
-        .patch_status(
-            "claw",
-            &PatchParams::default(),
-            &Patch::Merge(json!({"status": {"replicas": 1, "readyReplicas": 1}})),
-        )
-        .await
-        .unwrap();
+    // The claim first: the pod's readiness is what wakes the operator (the claim is not watched).
     let claim: PersistentVolumeClaim =
         serde_json::from_value(json!({"metadata": {"name": "data-claw-0"}, "spec": {}})).unwrap();
     let claims = cluster.api::<PersistentVolumeClaim>("team-a");
@@ -181,6 +156,14 @@ async fn a_gateway_in_the_cluster_from_apply_to_delete() {
             "data-claw-0",
             &PatchParams::default(),
             &Patch::Merge(json!({"status": {"phase": "Bound"}})),
+        )
+        .await
+        .unwrap();
+    sts_api
+        .patch_status(
+            "claw",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"replicas": 1, "readyReplicas": 1}})),
         )
         .await
         .unwrap();
@@ -301,29 +284,11 @@ async fn a_missing_secret_is_reported_nothing_is_applied_and_it_is_picked_up() {
     let cluster = Cluster::start(&["team-a"]).await;
     // A long resync: only the Secret watch can make this fast.
     let _op = cluster
-        .operator(
-            &[
-                "--namespace",
-                "team-a",
-                "--leader-election",
-                "false",
-                "--resync",
-                "10m",
-            ],
-            &[],
-        )
+        .operator(&[TEAM_A, &["--resync", "10m"]].concat(), &[])
         .await;
-    let claws = cluster.api::<OpenClaw>("team-a");
-    claws
-        .create(
-            &PostParams::default(),
-            &openclaw(
-                "apiVersion: openclaw.ai/v1alpha1\nkind: OpenClaw\nmetadata: {name: claw}\nspec:\n  platform: kubernetes\n  \
-                 gateway: {auth: {token: {secretKeyRef: {name: gw, key: token}}}}\n",
-            ),
-        )
-        .await
-        .unwrap();
+    let claws = cluster
+        .create_claw("team-a", "claw", "{platform: kubernetes, gateway: {auth: {token: {secretKeyRef: {name: gw, key: token}}}}}")
+        .await;
     let o = wait_for(&claws, "claw", "SecretsSynced=False", |o| {
         o.and_then(|o| ready_condition(o, "SecretsSynced"))
             .is_some_and(|c| c.0 == "False")

@@ -4,10 +4,8 @@
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::coordination::v1::Lease;
-use kube::api::PostParams;
-use openclaw_operator::crd::OpenClaw;
 
-use crate::support::{Cluster, openclaw, wait_for};
+use crate::support::{Cluster, wait_for};
 
 const ELECTION: &[&str] = &[
     "--namespace",
@@ -25,12 +23,6 @@ const ELECTION: &[&str] = &[
 fn holder(l: Option<&Lease>) -> Option<String> {
     l.and_then(|l| l.spec.as_ref())
         .and_then(|s| s.holder_identity.clone())
-}
-
-fn claw(name: &str) -> OpenClaw {
-    openclaw(&format!(
-        "apiVersion: openclaw.ai/v1alpha1\nkind: OpenClaw\nmetadata: {{name: {name}}}\nspec: {{platform: kubernetes}}\n"
-    ))
 }
 
 #[tokio::test]
@@ -53,11 +45,9 @@ async fn only_the_leader_acts_and_a_follower_takes_over() {
             r.resource == "leases"
         })
         .await;
-    let claws = cluster.api::<OpenClaw>("team-a");
-    claws
-        .create(&PostParams::default(), &claw("first"))
-        .await
-        .unwrap();
+    cluster
+        .create_claw("team-a", "first", "{platform: kubernetes}")
+        .await;
     let sts = cluster.api::<StatefulSet>("team-a");
     wait_for(&sts, "first", "creation by the leader", |s| s.is_some()).await;
     let by_b: Vec<_> = cluster
@@ -72,10 +62,9 @@ async fn only_the_leader_acts_and_a_follower_takes_over() {
         holder(l).as_deref() == Some("b")
     })
     .await;
-    claws
-        .create(&PostParams::default(), &claw("second"))
-        .await
-        .unwrap();
+    cluster
+        .create_claw("team-a", "second", "{platform: kubernetes}")
+        .await;
     wait_for(&sts, "second", "creation by the new leader", |s| {
         s.is_some()
     })

@@ -3,27 +3,18 @@
 //! request into that namespace.
 
 use k8s_openapi::api::apps::v1::StatefulSet;
-use kube::api::PostParams;
 use openclaw_operator::crd::OpenClaw;
 
-use crate::support::{Cluster, openclaw, wait_for};
+use crate::support::{Cluster, TEAM_A, wait_for};
 
 #[tokio::test]
 async fn a_namespace_not_watched_is_left_alone() {
     let cluster = Cluster::start(&["team-a", "team-b"]).await;
-    let op = cluster
-        .operator(
-            &["--namespace", "team-a", "--leader-election", "false"],
-            &[],
-        )
-        .await;
-    let spec = "apiVersion: openclaw.ai/v1alpha1\nkind: OpenClaw\nmetadata: {name: claw}\nspec: {platform: kubernetes}\n";
+    let op = cluster.operator(TEAM_A, &[]).await;
     for ns in ["team-b", "team-a"] {
         cluster
-            .api::<OpenClaw>(ns)
-            .create(&PostParams::default(), &openclaw(spec))
-            .await
-            .unwrap();
+            .create_claw(ns, "claw", "{platform: kubernetes}")
+            .await;
     }
     // team-a's was reconciled (created after team-b's, so team-b's had its chance).
     wait_for(

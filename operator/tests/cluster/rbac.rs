@@ -9,11 +9,11 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
 use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
-use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
+use kube::api::{DeleteParams, Patch, PatchParams};
 use openclaw_operator::crd::OpenClaw;
 use serde_json::{Value, json};
 
-use crate::support::{Cluster, OPERATOR_USER, openclaw, wait_for};
+use crate::support::{Cluster, OPERATOR_USER, wait_for};
 use crate::tools;
 
 /// `(apiGroup, resource[/subresource], verb)` the chart grants (default values).
@@ -74,25 +74,19 @@ async fn every_request_is_granted_by_the_chart_and_every_grant_is_used() {
             &[],
         )
         .await;
-    let secret: Secret =
-        serde_json::from_value(json!({"metadata": {"name": "providers"}, "data": {"K": "dg=="}}))
-            .unwrap();
-    cluster
-        .api::<Secret>("team-a")
-        .create(&PostParams::default(), &secret)
-        .await
-        .unwrap();
-    let claws = cluster.api::<OpenClaw>("team-a");
-    claws
+    let _: Secret = cluster
         .create(
-            &PostParams::default(),
-            &openclaw(
-                "apiVersion: openclaw.ai/v1alpha1\nkind: OpenClaw\nmetadata: {name: claw}\nspec:\n  platform: kubernetes\n  \
-                 secrets: [{name: K, secretKeyRef: {name: providers, key: K}}]\n  config: {agents: {}}\n",
-            ),
+            "team-a",
+            json!({"metadata": {"name": "providers"}, "data": {"K": "dg=="}}),
         )
-        .await
-        .unwrap();
+        .await;
+    let claws = cluster
+        .create_claw(
+            "team-a",
+            "claw",
+            "{platform: kubernetes, secrets: [{name: K, secretKeyRef: {name: providers, key: K}}], config: {agents: {}}}",
+        )
+        .await;
     let sts = cluster.api::<StatefulSet>("team-a");
     wait_for(&sts, "claw", "creation", |s| s.is_some()).await;
     // Two hand edits: two DriftCorrected events (the second patches the series).

@@ -128,6 +128,40 @@ impl Cluster {
     }
 }
 
+/// `run` flags for one operator watching `team-a` without leader election.
+pub const TEAM_A: &[&str] = &["--namespace", "team-a", "--leader-election", "false"];
+
+impl Cluster {
+    /// Creates an object from JSON (as `kubectl create -f` would).
+    pub async fn create<K>(&self, ns: &str, object: serde_json::Value) -> K
+    where
+        K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+            + Clone
+            + DeserializeOwned
+            + serde::Serialize
+            + std::fmt::Debug,
+    {
+        let obj: K = serde_json::from_value(object).expect("a valid object");
+        self.api::<K>(ns)
+            .create(&PostParams::default(), &obj)
+            .await
+            .expect("created")
+    }
+
+    /// Creates `OpenClaw` `name` in `ns` with `spec` (YAML); returns the API.
+    pub async fn create_claw(&self, ns: &str, name: &str, spec: &str) -> Api<OpenClaw> {
+        let claws = self.api::<OpenClaw>(ns);
+        let yaml = format!(
+            "apiVersion: openclaw.ai/v1alpha1\nkind: OpenClaw\nmetadata: {{name: {name}}}\nspec: {spec}\n"
+        );
+        claws
+            .create(&PostParams::default(), &openclaw(&yaml))
+            .await
+            .expect("the OpenClaw is created");
+        claws
+    }
+}
+
 /// Waits (on a watch) until `cond` holds for object `name`.
 pub async fn wait_for<K>(
     api: &Api<K>,
