@@ -5,9 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use fly_local::{
-    Delays, Egress, EgressSettings, FlyLocal, ImageSpec, ImageTable, Isolation, Settings,
-};
+use fly_local::{Delays, EgressSettings, FlyLocal, ImageSpec, ImageTable, Isolation, Settings};
 
 #[derive(Parser)]
 #[command(
@@ -167,7 +165,7 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
         server.base_url(),
         server.token()
     );
-    eprintln!("fly-local: {}", egress_summary(server.egress()));
+    eprintln!("fly-local: {}", server.egress().summary());
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;
@@ -241,19 +239,6 @@ async fn http_get(base: &str, path: &str, token: &str) -> anyhow::Result<(u16, S
     let status = resp.status().as_u16();
     let body = resp.into_body().collect().await?.to_bytes();
     Ok((status, String::from_utf8_lossy(&body).into_owned()))
-}
-
-/// One line on what machines can reach.
-fn egress_summary(egress: &Egress) -> String {
-    let host = match egress.host_address() {
-        Some(addr) => format!("this host's 127.0.0.1 is {addr} in machines (FLY_LOCAL_HOST)"),
-        None => "this host's 127.0.0.1 is out of their reach (--host-loopback to allow)".into(),
-    };
-    match egress {
-        Egress::Slirp(_) => format!("machines reach the network through slirp4netns; {host}"),
-        Egress::Host => format!("machines share this host's network; {host}"),
-        Egress::None(reason) => format!("machines have NO outbound network: {reason}"),
-    }
 }
 
 fn init_tracing(json: bool) {

@@ -90,6 +90,12 @@ pub struct UpArgs {
     /// Run embedded fly-local machines without processes (scale tests).
     #[arg(long)]
     pub simulate: bool,
+    /// Let the embedded fly-local's gateways reach services on this host's
+    /// 127.0.0.1 (a local model server, fake providers) at `$FLY_LOCAL_HOST`
+    /// (10.0.2.2). Off by default: an agent's tools could otherwise reach
+    /// every unauthenticated local service. The internet is reachable either way.
+    #[arg(long)]
+    pub host_loopback: bool,
     /// How often every resource is re-read from Fly to heal drift.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub resync: Duration,

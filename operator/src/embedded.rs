@@ -15,6 +15,15 @@ use fly_local::{FlyLocal, ImageSpec};
 /// Image pattern of our gateway.
 pub const GATEWAY_IMAGE_PATTERN: &str = "registry.fly.io/openclaw-rs:*";
 
+/// How the embedded fly-local runs machines.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EmbeddedOptions {
+    /// Machines without processes (scale tests).
+    pub simulate: bool,
+    /// Machines reach this host's loopback at `$FLY_LOCAL_HOST`.
+    pub host_loopback: bool,
+}
+
 /// A running embedded fly-local.
 pub struct Embedded {
     server: FlyLocal,
@@ -61,13 +70,18 @@ fn is_executable(p: &Path) -> bool {
 impl Embedded {
     /// Starts fly-local on a free local port with its state in `data_dir`,
     /// and advertises its URL and token in `state_dir` (mode 0600) for `plan`.
-    pub async fn start(data_dir: &Path, state_dir: &Path, simulate: bool) -> anyhow::Result<Self> {
+    pub async fn start(
+        data_dir: &Path,
+        state_dir: &Path,
+        options: EmbeddedOptions,
+    ) -> anyhow::Result<Self> {
         let token = hex::encode(rand::random::<[u8; 16]>());
         let server = FlyLocal::builder()
             .data_dir(data_dir)
             .token(&token)
             .image(gateway_image()?)
-            .simulate(simulate)
+            .simulate(options.simulate)
+            .host_loopback(options.host_loopback)
             .start()
             .await
             .with_context(|| {
@@ -93,6 +107,11 @@ impl Embedded {
     /// Its API token.
     pub fn token(&self) -> &str {
         self.server.token()
+    }
+
+    /// What its machines can reach (the internet, this host), in one line.
+    pub fn network_summary(&self) -> String {
+        self.server.egress().summary()
     }
 
     /// Stops the server; state stays on disk.

@@ -46,7 +46,8 @@ pub const HOST_ENV: &str = "FLY_LOCAL_HOST";
 const MTU: u32 = 65520;
 /// How long slirp4netns may take to bring the interface up.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
-const INSTALL_HINT: &str = "install it (apt-get install slirp4netns) or point --slirp4netns at it";
+const INSTALL_HINT: &str =
+    "install it (apt-get install slirp4netns) or point fly-local's --slirp4netns at it";
 
 /// What outbound network machines get, decided once when fly-local starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +97,21 @@ impl Egress {
             Egress::Slirp(_) => "slirp4netns".into(),
             Egress::Host => "host".into(),
             Egress::None(reason) => format!("none: {reason}"),
+        }
+    }
+
+    /// One line for people: what machines reach, and how to reach the host.
+    pub fn summary(&self) -> String {
+        let host = match self.host_address() {
+            Some(addr) => format!("this host's 127.0.0.1 is {addr} in machines (${HOST_ENV})"),
+            None => {
+                "this host's 127.0.0.1 is out of their reach (--host-loopback allows it)".into()
+            }
+        };
+        match self {
+            Egress::Slirp(_) => format!("machines reach the network through slirp4netns; {host}"),
+            Egress::Host => format!("machines share this host's network; {host}"),
+            Egress::None(reason) => format!("machines have NO outbound network: {reason}"),
         }
     }
 

@@ -13,7 +13,7 @@ use crate::board::Board;
 use crate::cli::UpArgs;
 use crate::connect;
 use crate::controller::Controller;
-use crate::embedded::Embedded;
+use crate::embedded::{Embedded, EmbeddedOptions};
 use crate::fly::FlyOptions;
 use crate::metrics::Metrics;
 use crate::reconcile::Context;
@@ -41,7 +41,11 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
                 .fly_local_data
                 .clone()
                 .unwrap_or_else(|| state.join("fly-local"));
-            let e = Embedded::start(&data, &state, args.simulate).await?;
+            let options = EmbeddedOptions {
+                simulate: args.simulate,
+                host_loopback: args.host_loopback,
+            };
+            let e = Embedded::start(&data, &state, options).await?;
             let conn = connect::Connection {
                 client: connect::client(&e.base_url(), e.token(), metrics.clone())?,
                 description: format!(
@@ -91,6 +95,9 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         "openclaw-operator: reconciling against the {}; metrics and /status on http://{addr}",
         conn.description
     );
+    if let Some(e) = &embedded {
+        eprintln!("openclaw-operator: {}", e.network_summary());
+    }
     if table_mode {
         eprintln!("logs: {}", log_path.display());
     }
