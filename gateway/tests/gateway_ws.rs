@@ -286,6 +286,41 @@ async fn browser_origins_are_checked() {
     );
 }
 
+/// Through a proxy (as on Fly, or through `openclaw-operator up`'s local URL) the
+/// connection is not local; the shared secret still gives the CLI its scopes, and a
+/// client that is neither the CLI nor a backend still gets none.
+#[tokio::test]
+async fn the_cli_behind_a_proxy_keeps_its_scopes_with_the_shared_secret() {
+    let gw = Gateway::start(&[]);
+    let proxied = [("x-forwarded-for", "203.0.113.7")];
+    let scopes_of = |hello: &Value| hello["payload"]["auth"]["scopes"].clone();
+
+    let (mut ws, _) = open_with_headers(&gw.url(), &proxied).await;
+    send(
+        &mut ws,
+        &connect_frame("cli", "cli", json!({"token": TOKEN})),
+    )
+    .await;
+    let hello = next_json(&mut ws).await;
+    assert_eq!(scopes_of(&hello), json!(["operator.read"]), "{hello}");
+    send(
+        &mut ws,
+        &json!({"type": "req", "id": "h", "method": "health"}),
+    )
+    .await;
+    let res = next_response(&mut ws).await;
+    assert_eq!(res["ok"], true, "{res}");
+
+    let (mut ws, _) = open_with_headers(&gw.url(), &proxied).await;
+    send(
+        &mut ws,
+        &connect_frame("cli", "probe", json!({"token": TOKEN})),
+    )
+    .await;
+    let hello = next_json(&mut ws).await;
+    assert_eq!(scopes_of(&hello), json!([]), "{hello}");
+}
+
 #[tokio::test]
 async fn device_identity_is_verified_and_paired() {
     use base64::Engine;

@@ -8,13 +8,22 @@
 //! 4. a device must prove its key ([`super::device`]);
 //! 5. scopes: a device gets what it asked for once paired (a new device presenting the
 //!    shared secret is paired on the spot and receives a device token); a device-less
-//!    client keeps its scopes only as the local CLI (`cli`/`cli`) or a local backend
+//!    client keeps its scopes only as the CLI (`cli`/`cli`) or a backend
 //!    (`gateway-client`/`backend`), anyone else gets none.
 //!
-//! Divergence, on purpose: the original pairs a *remote* new device only after an operator
-//! approves it out of band; this gateway has no approval workflow yet, so a remote device
-//! that proves its key *and* presents the shared secret is paired like a local one. This
-//! is what lets the Control UI work at `https://APP.fly.dev/` after pasting the token.
+//! Divergences, on purpose, both following from one fact — this gateway has no
+//! out-of-band approval workflow, so the shared secret is the whole of its trust:
+//! - the original pairs a *remote* new device only after an operator approves it; here a
+//!   remote device that proves its key *and* presents the shared secret is paired like a
+//!   local one. This is what lets the Control UI work at `https://APP.fly.dev/` after
+//!   pasting the token.
+//! - the original gives a device-less CLI or backend its scopes only on a loopback
+//!   connection; here the shared secret is enough from anywhere. Refusing the device-less
+//!   path would protect nothing (the same secret pairs a device with any scope) and would
+//!   break `openclaw gateway call health --url wss://APP.fly.dev --token T`, and the
+//!   same call through the local URL `openclaw-operator up` prints, whose connections
+//!   arrive through a proxy. Without the shared secret (a device token, `auth.mode
+//!   none`) the original's loopback rule still applies.
 
 use serde_json::json;
 
@@ -148,7 +157,8 @@ pub fn admit(
             })
         }
         (credential, None) => {
-            let keeps_scopes = peer.is_local
+            let trusted = peer.is_local || matches!(credential, Credential::SharedSecret(_));
+            let keeps_scopes = trusted
                 && matches!(
                     (params.client.id.as_str(), params.client.mode.as_str()),
                     ("cli", "cli") | ("gateway-client", "backend")

@@ -213,10 +213,16 @@ pub type Ws =
 
 /// Opens a WebSocket (optionally with an `Origin`) and returns it with the challenge.
 pub async fn open(url: &str, origin: Option<&str>) -> (Ws, Value) {
+    let headers: Vec<(&str, &str)> = origin.map(|o| ("origin", o)).into_iter().collect();
+    open_with_headers(url, &headers).await
+}
+
+/// Opens a WebSocket with extra request headers and returns it with the challenge.
+pub async fn open_with_headers(url: &str, headers: &[(&'static str, &str)]) -> (Ws, Value) {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut request = url.into_client_request().unwrap();
-    if let Some(o) = origin {
-        request.headers_mut().insert("origin", o.parse().unwrap());
+    for (name, value) in headers {
+        request.headers_mut().insert(*name, value.parse().unwrap());
     }
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     let challenge = next_json(&mut ws).await;

@@ -3,6 +3,7 @@
 
 mod drift;
 mod lifecycle;
+mod official_cli;
 mod recovery;
 mod support;
 mod ws;
