@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use crate::board::Board;
+use crate::board::{Board, Entry};
+use crate::resource::ResourceKey;
 
 /// Renders the board as a fixed-width table.
 pub fn render(board: &Board) -> String {
@@ -66,16 +67,22 @@ pub fn render(board: &Board) -> String {
 /// Under the table: each gateway's local URL (open it for the Control UI)
 /// and how to get its token.
 pub fn access(board: &Board) -> String {
-    let mut out = String::new();
-    for (key, e) in board.snapshot() {
-        if let Some(url) = &e.local_url {
-            let _ = writeln!(out, "\n{key}: open {url}/");
-            if let Some(hint) = &e.token_hint {
-                let _ = writeln!(out, "  token: {hint}");
-            }
-        }
+    board
+        .snapshot()
+        .iter()
+        .filter_map(|(key, e)| access_entry(key, e))
+        .map(|text| format!("\n{text}"))
+        .collect()
+}
+
+/// One gateway's local URL and token hint, if it has a local URL.
+pub fn access_entry(key: &ResourceKey, e: &Entry) -> Option<String> {
+    let url = e.local_url.as_ref()?;
+    let mut out = format!("{key}: open {url}/\n");
+    if let Some(hint) = &e.token_hint {
+        let _ = writeln!(out, "  token: {hint}");
     }
-    out
+    Some(out)
 }
 
 fn truncate(s: &str, max: usize) -> String {

@@ -2,11 +2,13 @@
 //! change, with a live status table; Ctrl-C leaves machines running unless
 //! `--down`.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use futures::FutureExt;
 use tokio::sync::watch;
 
 use crate::board::Board;
@@ -17,6 +19,7 @@ use crate::embedded::{Embedded, EmbeddedOptions};
 use crate::fly::FlyOptions;
 use crate::metrics::Metrics;
 use crate::reconcile::Context;
+use crate::resource::ResourceKey;
 use crate::secrets::LocalSecretResolver;
 use crate::source::DirectorySource;
 use crate::{server, table, telemetry};
@@ -104,12 +107,14 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let controller = Controller::new(ctx, board.clone(), args.concurrency);
     let running = tokio::spawn(controller.run(snapshots, stop_rx));
-    let drawing = table_mode.then(|| tokio::spawn(draw(board.clone())));
+    let drawing = tokio::spawn(if table_mode {
+        draw(board.clone()).boxed()
+    } else {
+        announce(board.clone()).boxed()
+    });
     shutdown_signal().await;
     let _ = stop_tx.send(true);
-    if let Some(d) = drawing {
-        d.abort();
-    }
+    drawing.abort();
     let controller = running.await.context("controller task")?;
     if args.down {
         eprintln!("openclaw-operator: deleting every resource (--down)…");
@@ -143,6 +148,28 @@ async fn draw(board: Arc<Board>) {
         let mut out = std::io::stdout().lock();
         let _ = write!(out, "\x1b[H\x1b[2J{text}");
         let _ = out.flush();
+    }
+}
+
+/// Without the table (output piped, `--no-table`): prints each gateway's local URL and
+/// token hint to stdout once it is known and again whenever it changes, so a log still
+/// says where to open the Control UI.
+async fn announce(board: Arc<Board>) {
+    let mut shown: HashMap<ResourceKey, String> = HashMap::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        for (key, entry) in board.snapshot() {
+            let Some(text) = table::access_entry(&key, &entry) else {
+                continue;
+            };
+            if shown.get(&key) != Some(&text) {
+                let mut out = std::io::stdout().lock();
+                let _ = write!(out, "{text}");
+                let _ = out.flush();
+                shown.insert(key, text);
+            }
+        }
     }
 }
 

@@ -28,21 +28,19 @@ fn target_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// Our gateway image → the workspace's `openclaw` binary (or the operator's
-/// multi-call binary under that name when it was not built).
+/// Our gateway image → the operator's multi-call binary run as `openclaw`.
+/// Always this one, never a `target/debug/openclaw` lying around: cargo rebuilds
+/// it for these tests, so the machines run the code under test, not a stale build.
 fn gateway_image() -> ImageSpec {
-    let dir = target_dir();
     let mut spec = ImageSpec {
         pattern: "registry.fly.io/openclaw-rs:*".into(),
-        path: vec![dir.clone()],
+        path: vec![target_dir()],
         ..ImageSpec::default()
     };
-    if !dir.join("openclaw").is_file() {
-        spec.bin.insert(
-            "openclaw".into(),
-            env!("CARGO_BIN_EXE_openclaw-operator").into(),
-        );
-    }
+    spec.bin.insert(
+        "openclaw".into(),
+        env!("CARGO_BIN_EXE_openclaw-operator").into(),
+    );
     spec
 }
 
@@ -357,6 +355,19 @@ impl Operator {
                 );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the operator has printed `needle`, or fails after 10 s.
+    pub async fn wait_output(&self, needle: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !self.output().contains(needle) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the operator never printed {needle:?}:\n{}",
+                self.output()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
