@@ -33,6 +33,8 @@ async fn official_cli_health_through_the_local_url_of_a_deployed_gateway() {
         .as_str()
         .expect("localUrl in /status")
         .to_owned();
+    // Without the table (output piped), the URL to open is still printed.
+    op.wait_output(&format!("e2e/cli: open {url}/")).await;
 
     let (node, cli) = official_cli();
     let home = tempfile::tempdir().unwrap();
