@@ -157,7 +157,7 @@ fn fly_target(
     let fly = &spec.fly;
     let app = fly.app.clone().unwrap_or_else(|| key.name.clone());
     let before = errors.len();
-    if !names::is_app_name(&app) {
+    if !names::is_fly_app_name(&app) {
         let path = if fly.app.is_some() {
             "spec.fly.app"
         } else {
@@ -166,7 +166,7 @@ fn fly_target(
         errors.push(FieldError::invalid(
             path,
             format!("{app:?} is not a valid Fly app name"),
-            "use lowercase letters, digits and dashes, starting with a letter, at most 63 characters (set spec.fly.app to choose one)",
+            "use 2 to 63 lowercase letters, digits and dashes, starting with a letter (set spec.fly.app to choose one)",
         ));
     }
     if !names::is_org_slug(&fly.org) {

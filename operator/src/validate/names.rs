@@ -12,6 +12,12 @@ pub fn is_app_name(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
+/// Fly app names: DNS labels of 2 to 63 characters (Fly refuses a
+/// one-letter app, so it is refused here, before any write).
+pub fn is_fly_app_name(s: &str) -> bool {
+    s.len() >= 2 && is_app_name(s)
+}
+
 /// Fly volume names: lowercase letters, digits and underscores, at most 30.
 pub fn is_volume_name(s: &str) -> bool {
     !s.is_empty()
@@ -45,6 +51,7 @@ mod tests {
         for bad in ["", "My-app", "1app", "app-", "a_b", &"a".repeat(64)] {
             assert!(!is_app_name(bad), "{bad}");
         }
+        assert!(is_app_name("r") && !is_fly_app_name("r") && is_fly_app_name("r2"));
     }
 
     #[test]
