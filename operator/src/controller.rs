@@ -2,9 +2,10 @@
 //! resource, fed by source snapshots, reconciling on change and on a periodic
 //! resync (drift healing), with bounded concurrency and per-resource backoff.
 //! Removing a resource from the source runs its deletion (the finalizer's
-//! job) with the last spec it had.
+//! job) per what the [`AppliedStore`] recorded when it was applied — also for
+//! resources removed while the operator was stopped (pruned at the next start).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::applied::{AppliedEntry, AppliedStore};
 use crate::board::Board;
 use crate::crd::{DeletionPolicy, OpenClawStatus, Phase};
 use crate::fly;
@@ -37,6 +39,8 @@ pub struct Controller {
     board: Arc<Board>,
     permits: Arc<Semaphore>,
     workers: HashMap<ResourceKey, Worker>,
+    /// Recorded, undeclared resources whose pruning waits for unreadable files.
+    held_back: BTreeSet<ResourceKey>,
 }
 
 impl Controller {
@@ -47,6 +51,7 @@ impl Controller {
             board,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             workers: HashMap::new(),
+            held_back: BTreeSet::new(),
         }
     }
 
@@ -63,21 +68,7 @@ impl Controller {
                     w.digest = digest;
                     let _ = w.tx.send(Some(declared.clone()));
                 }
-                _ => {
-                    let (tx, rx) = watch::channel(Some(declared.clone()));
-                    let task = tokio::spawn(
-                        worker(
-                            key.clone(),
-                            rx,
-                            self.ctx.clone(),
-                            self.board.clone(),
-                            self.permits.clone(),
-                        )
-                        .instrument(tracing::info_span!("resource", resource = %key)),
-                    );
-                    self.workers
-                        .insert(key.clone(), Worker { tx, digest, task });
-                }
+                _ => self.spawn(key, Some(declared.clone()), digest),
             }
         }
         for (key, w) in &self.workers {
@@ -86,6 +77,53 @@ impl Controller {
             }
         }
         self.workers.retain(|_, w| !w.task.is_finished());
+        self.prune_undeclared(snap);
+    }
+
+    fn spawn(&mut self, key: &ResourceKey, desired: Desired, digest: String) {
+        let (tx, rx) = watch::channel(desired);
+        let task = tokio::spawn(
+            worker(
+                key.clone(),
+                rx,
+                self.ctx.clone(),
+                self.board.clone(),
+                self.permits.clone(),
+            )
+            .instrument(tracing::info_span!("resource", resource = %key)),
+        );
+        self.workers
+            .insert(key.clone(), Worker { tx, digest, task });
+    }
+
+    /// Starts deleting recorded resources that the source no longer declares
+    /// and no worker handles: removed while the operator was stopped. Held
+    /// back while any file is unreadable: what it declares is unknown, and an
+    /// unknown declaration is never a reason to delete.
+    fn prune_undeclared(&mut self, snap: &Snapshot) {
+        let Some(store) = self.ctx.applied.clone() else {
+            return;
+        };
+        for (key, entry) in store.entries() {
+            if snap.resources.contains_key(&key) || self.workers.contains_key(&key) {
+                self.held_back.remove(&key);
+                continue;
+            }
+            if !snap.file_errors.is_empty() {
+                if self.held_back.insert(key.clone()) {
+                    tracing::warn!(
+                        resource = %key,
+                        "not deleted yet: it was applied from {} and is no longer declared, but {} \
+                         file(s) cannot be read; fix them and it will be",
+                        entry.origin.display(),
+                        snap.file_errors.len()
+                    );
+                }
+                continue;
+            }
+            self.held_back.remove(&key);
+            self.spawn(&key, None, String::new());
+        }
     }
 
     /// Follows a source until `snapshots` closes or `shutdown` fires.
@@ -135,6 +173,8 @@ async fn worker(
     let mut last_valid: Option<ValidOpenClaw> = None;
     let mut failures = 0u32;
     let mut seen = false;
+    let mut declared_here = false;
+    let mut declared_origin = std::path::PathBuf::new();
     let mut next: Option<Instant> = Some(Instant::now());
     loop {
         tokio::select! {
@@ -148,18 +188,27 @@ async fn worker(
         let Some(declared) = declared else {
             ctx.metrics
                 .phase_changed(seen.then(|| status.phase.to_string()).as_deref(), None);
-            delete(
-                &key,
-                last_valid.as_ref(),
-                &mut status,
-                &ctx,
-                &board,
-                &permits,
-                &mut rx,
-            )
-            .await;
+            let applied = ctx
+                .applied
+                .as_ref()
+                .and_then(|s| s.get(&key))
+                .or_else(|| last_applied(last_valid.as_ref(), Some(&declared_origin)));
+            let Some(applied) = applied else {
+                // Nothing of it was ever applied.
+                board.remove(&key);
+                return;
+            };
+            let mut deletion = Deletion {
+                key: &key,
+                applied: &applied,
+                declared_here,
+                status: &mut status,
+            };
+            deletion.run(&ctx, &board, &permits, &mut rx).await;
             return;
         };
+        declared_here = true;
+        declared_origin.clone_from(&declared.origin);
         let permit = permits.acquire().await.expect("semaphore open");
         let r = reconcile(
             &key,
@@ -234,57 +283,122 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-/// Runs the deletion until it succeeds, or until the resource is declared
-/// again (then the worker's owner restarts it).
-async fn delete(
-    key: &ResourceKey,
-    last_valid: Option<&ValidOpenClaw>,
-    status: &mut OpenClawStatus,
-    ctx: &Context,
-    board: &Board,
-    permits: &Semaphore,
-    rx: &mut watch::Receiver<Desired>,
-) {
-    let Some(Target::Fly(target)) = last_valid.map(|v| &v.target) else {
-        // Never validated in this run: nothing was applied by it.
-        board.remove(key);
-        return;
+/// What was applied for `valid` (when no record is kept).
+fn last_applied(
+    valid: Option<&ValidOpenClaw>,
+    origin: Option<&std::path::Path>,
+) -> Option<AppliedEntry> {
+    let v = valid?;
+    let Target::Fly(target) = &v.target else {
+        return None;
     };
-    let policy = last_valid.map_or(DeletionPolicy::Orphan, |v| v.deletion_policy);
-    status.phase = Phase::Deleting;
-    ctx.reporter.status(key, status).await;
-    let mut failures = 0u32;
-    loop {
-        let result = {
-            let _permit = permits.acquire().await.expect("semaphore open");
-            match &ctx.fly {
-                Some(client) => {
-                    fly::delete(client, &target.app, &key.to_string(), policy, false).await
-                }
-                None => Err(fly::FlyError::Blocked(
-                    "no Fly API is configured to delete from".into(),
-                )),
+    Some(AppliedEntry {
+        app: target.app.clone(),
+        deletion_policy: v.deletion_policy,
+        origin: origin.map(std::path::Path::to_path_buf).unwrap_or_default(),
+    })
+}
+
+/// The deletion of one removed resource.
+struct Deletion<'a> {
+    key: &'a ResourceKey,
+    applied: &'a AppliedEntry,
+    /// Whether this run saw it declared (else it was removed while stopped).
+    declared_here: bool,
+    status: &'a mut OpenClawStatus,
+}
+
+impl Deletion<'_> {
+    /// Why the resource is being deleted, and what that does.
+    fn announcement(&self) -> Event {
+        let origin = self.applied.origin.display();
+        let (reason, why) = if self.declared_here {
+            ("Removed", format!("removed from {origin}"))
+        } else {
+            (
+                "Pruned",
+                format!("removed from {origin} while the operator was stopped"),
+            )
+        };
+        let app = &self.applied.app;
+        let what = match self.applied.deletion_policy {
+            DeletionPolicy::Delete => {
+                format!(
+                    "deleting app {app} with its machine, IPs and volume (deletionPolicy: Delete)"
+                )
+            }
+            DeletionPolicy::Orphan => {
+                format!(
+                    "leaving app {app}, its machine and volume in place (deletionPolicy: Orphan)"
+                )
             }
         };
-        match result {
-            Ok((_, events)) => {
-                for e in events {
-                    ctx.reporter.event(key, e).await;
+        Event::normal(reason, format!("{why}; {what}"))
+    }
+
+    /// Runs until it succeeds, or until the resource is declared again
+    /// (then the worker's owner restarts it).
+    async fn run(
+        &mut self,
+        ctx: &Context,
+        board: &Board,
+        permits: &Semaphore,
+        rx: &mut watch::Receiver<Desired>,
+    ) {
+        let key = self.key;
+        self.status.phase = Phase::Deleting;
+        ctx.reporter.status(key, self.status).await;
+        ctx.reporter.event(key, self.announcement()).await;
+        let mut failures = 0u32;
+        loop {
+            let result = {
+                let _permit = permits.acquire().await.expect("semaphore open");
+                match &ctx.fly {
+                    Some(client) => {
+                        fly::delete(
+                            client,
+                            &self.applied.app,
+                            &key.to_string(),
+                            self.applied.deletion_policy,
+                            &ctx.fly_options,
+                            false,
+                        )
+                        .await
+                    }
+                    None => Err(fly::FlyError::Blocked(
+                        "no Fly API is configured to delete from".into(),
+                    )),
                 }
-                board.remove(key);
-                return;
-            }
-            Err(e) => {
-                failures += 1;
-                ctx.reporter
-                    .event(key, Event::warning(e.reason(), format!("deletion: {e}")))
-                    .await;
-                let delay = Duration::from_secs(1) * 2u32.pow(failures.min(6));
-                tokio::select! {
-                    _ = tokio::time::sleep(delay) => {}
-                    r = rx.changed() => if r.is_err() || rx.borrow().is_some() { return },
+            };
+            match result {
+                Ok((_, events)) => {
+                    for e in events {
+                        ctx.reporter.event(key, e).await;
+                    }
+                    forget(ctx.applied.as_deref(), key).await;
+                    board.remove(key);
+                    return;
+                }
+                Err(e) => {
+                    failures += 1;
+                    ctx.reporter
+                        .event(key, Event::warning(e.reason(), format!("deletion: {e}")))
+                        .await;
+                    let delay = Duration::from_secs(1) * 2u32.pow(failures.min(6));
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        r = rx.changed() => if r.is_err() || rx.borrow().is_some() { return },
+                    }
                 }
             }
         }
+    }
+}
+
+async fn forget(store: Option<&AppliedStore>, key: &ResourceKey) {
+    if let Some(store) = store
+        && let Err(e) = store.forget(key).await
+    {
+        tracing::warn!(resource = %key, error = %e, "deleted, but the record still lists it; the next start deletes it again (harmless)");
     }
 }

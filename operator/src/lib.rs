@@ -6,6 +6,7 @@
 //! (the only side effects) → status. Front ends (`up`, `plan`, and later the
 //! cluster `run`) feed resources in; backends turn them into platform objects.
 
+pub mod applied;
 pub mod board;
 pub mod cli;
 pub mod cluster;

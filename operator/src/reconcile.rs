@@ -43,6 +43,9 @@ pub struct Context {
     pub generated_dir: Option<std::path::PathBuf>,
     /// The embedded fly-local's admin API, to show each gateway's local URL.
     pub local: Option<crate::embedded::LocalAdmin>,
+    /// The record of applied resources (`up`): each Fly resource is recorded
+    /// before its first write, so a restart can prune what was removed meanwhile.
+    pub applied: Option<Arc<crate::applied::AppliedStore>>,
 }
 
 /// What to do after a reconcile.
@@ -250,6 +253,27 @@ async fn run(
             Some(valid),
         ));
     };
+    if let Some(store) = &ctx.applied {
+        let entry = crate::applied::AppliedEntry {
+            app: target.app.clone(),
+            deletion_policy: valid.deletion_policy,
+            origin: origin.map(Path::to_path_buf).unwrap_or_default(),
+        };
+        if let Err(e) = store.record(key, entry).await {
+            ctx.reporter
+                .event(
+                    key,
+                    Event::warning(
+                        "RecordNotSaved",
+                        format!(
+                            "{e}; if its file is deleted while the operator is stopped, \
+                             the next `up` will not know to delete it"
+                        ),
+                    ),
+                )
+                .await;
+        }
+    }
     let desired = fly::build(&valid, &target, ctx.fly_options.check_interval);
     let outcome: Outcome = match FlyRun::new(fly_client, &ctx.fly_options, false)
         .reconcile(&desired)

@@ -222,6 +222,8 @@ async fn apply(o: Arc<OpenClaw>, ctx: &Shared) -> Result<Action, ClusterError> {
         resync: ctx.resync,
         generated_dir: None,
         local: None,
+        // The cluster's finalizers remember deleted resources.
+        applied: None,
     };
     let previous = ctx.reporter.previous(&key, &o);
     let r = reconcile::reconcile(&key, &object, None, &previous, &rctx).await;
@@ -277,10 +279,16 @@ async fn cleanup(o: Arc<OpenClaw>, ctx: &Shared) -> Result<Action, ClusterError>
                      or remove the finalizer {FINALIZER} by hand to leave the app in place"
                 )));
             };
-            let (_, events) =
-                fly::delete(fly, &app, &key.to_string(), o.spec.deletion_policy, false)
-                    .await
-                    .map_err(|e| ClusterError::Cleanup(e.to_string()))?;
+            let (_, events) = fly::delete(
+                fly,
+                &app,
+                &key.to_string(),
+                o.spec.deletion_policy,
+                &ctx.fly_options,
+                false,
+            )
+            .await
+            .map_err(|e| ClusterError::Cleanup(e.to_string()))?;
             events
         }
         Platform::Kubernetes => {

@@ -3,11 +3,13 @@
 use std::fmt::Write;
 use std::sync::Arc;
 
+use crate::applied::{AppliedEntry, AppliedStore, SourceSet, api_identity, record_path};
 use crate::cli::PlanArgs;
 use crate::connect;
 use crate::fly::{self, FlyOptions, FlyRun};
 use crate::metrics::Metrics;
 use crate::reconcile::prepare;
+use crate::resource::ResourceKey;
 use crate::secrets::LocalSecretResolver;
 use crate::source::DirectorySource;
 use crate::telemetry;
@@ -79,6 +81,74 @@ pub async fn plan(args: PlanArgs) -> anyhow::Result<u8> {
             }
         }
     }
+    let state = telemetry::state_dir();
+    let set = SourceSet::new(&args.source.paths, api_identity(&args.fly, &state));
+    let (recorded, problem) = AppliedStore::peek(&state, &set);
+    if let Some(why) = problem {
+        code = 1;
+        let _ = writeln!(
+            out,
+            "! {}: {why}; `up` will move it aside and prune nothing\n",
+            record_path(&state, &set).display()
+        );
+    }
+    let undeclared: Vec<_> = recorded
+        .into_iter()
+        .filter(|(key, _)| !snap.resources.contains_key(key))
+        .collect();
+    if !undeclared.is_empty() && !snap.file_errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} resource(s) applied from these files are no longer declared; they are not \
+             deleted while a file cannot be read\n",
+            undeclared.len()
+        );
+    } else {
+        for (key, entry) in &undeclared {
+            if let Err(e) = plan_prune(&mut out, &conn.client, offline, key, entry).await {
+                code = 1;
+                let _ = writeln!(out, "{key}: cannot read the current state: {e}\n");
+            }
+        }
+    }
     print!("{out}");
     Ok(code)
+}
+
+/// The deletion `up` will make for a resource removed from the files since
+/// it was applied (see [`crate::applied`]).
+async fn plan_prune(
+    out: &mut String,
+    client: &fly_machines::Client,
+    offline: bool,
+    key: &ResourceKey,
+    entry: &AppliedEntry,
+) -> Result<(), fly::FlyError> {
+    let _ = writeln!(
+        out,
+        "{key}: removed from {} since it was applied; `up` prunes it (deletionPolicy: {:?})",
+        entry.origin.display(),
+        entry.deletion_policy
+    );
+    if offline {
+        let _ = writeln!(out, "  (no API to read: the calls cannot be listed)\n");
+        return Ok(());
+    }
+    let (calls, _) = fly::delete(
+        client,
+        &entry.app,
+        &key.to_string(),
+        entry.deletion_policy,
+        &FlyOptions::default(),
+        true,
+    )
+    .await?;
+    if calls.is_empty() {
+        let _ = writeln!(out, "  app {} is already gone (0 writes)", entry.app);
+    }
+    for c in &calls {
+        let _ = writeln!(out, "  - {:<52} {}", c.route, c.summary);
+    }
+    out.push('\n');
+    Ok(())
 }

@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use futures::FutureExt;
 use tokio::sync::watch;
 
+use crate::applied::{AppliedStore, RecordError, SourceSet, api_identity};
 use crate::board::Board;
 use crate::cli::UpArgs;
 use crate::connect;
@@ -34,6 +35,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     } else {
         telemetry::to_stderr();
     }
+    let applied = open_record(&args, &state)?;
     let metrics = Arc::new(Metrics::new());
     let board = Arc::new(Board::default());
     let (conn, embedded) = match connect::from_args(&args.fly, metrics.clone())? {
@@ -86,6 +88,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         resync: args.resync,
         generated_dir: Some(secrets_dir.clone()),
         local,
+        applied: applied.clone(),
     });
     let addr = server::serve(args.metrics_addr, metrics, board.clone())
         .await
@@ -93,6 +96,13 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
     let snapshots = DirectorySource::new(args.source.paths.clone())
         .watch()
         .context("watching the resource files")?;
+    if let Some(store) = &applied {
+        eprintln!(
+            "openclaw-operator: {} resource(s) applied from these files before (record {})",
+            store.entries().len(),
+            store.path().display()
+        );
+    }
     tracing::info!(api = %conn.description, metrics = %addr, "openclaw-operator up");
     eprintln!(
         "openclaw-operator: reconciling against the {}; metrics and /status on http://{addr}",
@@ -134,6 +144,42 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
         e.shutdown().await;
     }
     Ok(())
+}
+
+/// Opens this source set's record of applied resources (see [`crate::applied`]).
+/// Another `up` on the same files is an error; a state directory that cannot
+/// hold a record only disables pruning across restarts, with a warning.
+fn open_record(
+    args: &UpArgs,
+    state: &std::path::Path,
+) -> anyhow::Result<Option<Arc<AppliedStore>>> {
+    let set = SourceSet::new(&args.source.paths, api_identity(&args.fly, state));
+    match AppliedStore::open(state, set) {
+        Ok(opened) => {
+            if let Some((aside, why)) = &opened.set_aside {
+                let msg = format!(
+                    "the record of applied resources {} could not be used ({why}); it was moved to {} \
+                     and nothing is pruned: resources removed from these files while the operator \
+                     was stopped are left in place (the moved record lists them)",
+                    opened.store.path().display(),
+                    aside.display()
+                );
+                tracing::warn!("{msg}");
+                eprintln!("openclaw-operator: warning: {msg}");
+            }
+            Ok(Some(Arc::new(opened.store)))
+        }
+        Err(e @ RecordError::Busy { .. }) => Err(e.into()),
+        Err(e) => {
+            let msg = format!(
+                "{e}; continuing without a record: resources removed from these files while the \
+                 operator is stopped will not be deleted"
+            );
+            tracing::warn!("{msg}");
+            eprintln!("openclaw-operator: warning: {msg}");
+            Ok(None)
+        }
+    }
 }
 
 async fn draw(board: Arc<Board>) {

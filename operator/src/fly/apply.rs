@@ -126,12 +126,15 @@ impl<'a> FlyRun<'a> {
         let app_exists = self.ensure_app(&t.app, &t.org).await?;
         self.out.app_exists = app_exists;
         let machines = self.client.machines(&t.app);
-        let owned = if app_exists {
-            self.owned_machines(&machines, &desired.machine.metadata[labels::OWNER])
-                .await?
+        let owner = &desired.machine.metadata[labels::OWNER];
+        let mut owned = if app_exists {
+            self.owned_machines(&machines, owner).await?
         } else {
             Vec::new()
         };
+        if owned.is_empty() && app_exists {
+            owned.extend(self.adopt_orphan(&machines, owner).await?);
+        }
         let mut machine = self.dedupe(&machines, owned).await?;
         let volume = self
             .ensure_volume(desired, app_exists, machine.as_ref())
@@ -215,6 +218,59 @@ impl<'a> FlyRun<'a> {
         list.retain(|m| m.metadata(labels::OWNER) == Some(owner) && !m.state.is_terminal());
         list.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(list)
+    }
+
+    /// Takes back a machine of ours that a deletion with `deletionPolicy:
+    /// Orphan` let go of: one marked [`labels::ORPHANED_FROM`] this resource,
+    /// else any unowned machine the operator made in this app (orphaned by an
+    /// older operator, or by a resource since renamed). Its volume comes
+    /// with it (the volume step picks the one it mounts). A machine another
+    /// resource owns is never taken.
+    async fn adopt_orphan(
+        &mut self,
+        machines: &Machines,
+        owner: &str,
+    ) -> Result<Option<Machine>, FlyError> {
+        let mut candidates: Vec<Machine> = machines
+            .list(&ListMachines::default())
+            .await
+            .map_err(step("list machines"))?
+            .into_iter()
+            .filter(|m| {
+                !m.state.is_terminal()
+                    && m.metadata(labels::OWNER).is_none()
+                    && m.metadata(labels::MANAGED_BY) == Some(labels::MANAGER)
+            })
+            .collect();
+        candidates.sort_by(|a, b| {
+            let mine = |m: &Machine| m.metadata(labels::ORPHANED_FROM) != Some(owner);
+            (mine(a), a.created_at, &a.id).cmp(&(mine(b), b.created_at, &b.id))
+        });
+        let Some(m) = candidates.into_iter().next() else {
+            return Ok(None);
+        };
+        let from = m
+            .metadata(labels::ORPHANED_FROM)
+            .map_or_else(|| "an earlier resource".to_owned(), str::to_owned);
+        let summary = format!(
+            "adopt machine {} (orphaned from {from}): set {}={owner}",
+            m.id,
+            labels::OWNER
+        );
+        self.record(fly_machines::Route::METADATA_UPDATE.label, summary.clone());
+        if self.plan {
+            return Ok(Some(m));
+        }
+        let changes = BTreeMap::from([
+            (labels::OWNER.to_owned(), Some(owner.to_owned())),
+            (labels::ORPHANED_FROM.to_owned(), None),
+        ]);
+        machines
+            .update_metadata(&m.id, &changes, None)
+            .await
+            .map_err(step(format!("adopt machine {}", m.id)))?;
+        self.out.events.push(Event::normal("Adopted", summary));
+        self.refetch(machines, &m.id).await.map(Some)
     }
 
     /// Keeps the oldest owned machine and destroys any other: duplicates can
@@ -466,16 +522,7 @@ impl<'a> FlyRun<'a> {
         machines: &Machines,
         id: &str,
     ) -> Result<fly_machines::Lease, FlyError> {
-        match machines
-            .acquire_lease(id, self.opts.lease_ttl, Some("openclaw-operator reconcile"))
-            .await
-        {
-            Ok(l) => Ok(l),
-            Err(fly_machines::Error::Conflict(_)) => Err(FlyError::Leased {
-                machine: id.to_owned(),
-            }),
-            Err(e) => Err(step(format!("lease machine {id}"))(e)),
-        }
+        super::lease::acquire(machines, id, self.opts, "reconcile").await
     }
 
     async fn ensure_machine(

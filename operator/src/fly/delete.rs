@@ -1,13 +1,16 @@
 //! Deletion (the finalizer's work), honouring `deletionPolicy`:
 //! `Delete` destroys machine, IPs, volumes and app, in that order;
-//! `Orphan` only removes the operator's ownership marks.
+//! `Orphan` only turns the operator's ownership mark into an
+//! [`labels::ORPHANED_FROM`] note (so declaring the resource again adopts).
+
+use std::collections::BTreeMap;
 
 use fly_machines::{Client, ListMachines};
 
 use crate::crd::DeletionPolicy;
 use crate::report::Event;
 
-use super::apply::PlannedCall;
+use super::apply::{FlyOptions, PlannedCall};
 use super::error::FlyError;
 use super::labels;
 
@@ -18,6 +21,7 @@ pub async fn delete(
     app: &str,
     owner: &str,
     policy: DeletionPolicy,
+    opts: &FlyOptions,
     plan: bool,
 ) -> Result<(Vec<PlannedCall>, Vec<Event>), FlyError> {
     let mut calls = Vec::new();
@@ -44,17 +48,32 @@ pub async fn delete(
         .collect();
     match policy {
         DeletionPolicy::Orphan => {
+            // One atomic metadata write per machine: ownership becomes a note
+            // of who owned it (what re-adoption looks for). The digests go too,
+            // so an adopting reconcile re-applies the whole spec once.
+            let changes: BTreeMap<String, Option<String>> = [
+                (labels::ORPHANED_FROM, Some(owner.to_owned())),
+                (labels::OWNER, None),
+                (labels::CONFIG_DIGEST, None),
+                (labels::SECRET_DIGESTS, None),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
             for m in &owned {
-                for key in [labels::OWNER, labels::CONFIG_DIGEST, labels::SECRET_DIGESTS] {
-                    record(
-                        fly_machines::Route::METADATA_DELETE.label,
-                        format!("remove {key} from machine {}", m.id),
-                    );
-                    if !plan {
-                        match machines.delete_metadata(&m.id, key).await {
-                            Ok(()) | Err(fly_machines::Error::NotFound(_)) => {}
-                            Err(e) => return Err(FlyError::api("remove metadata")(e)),
-                        }
+                record(
+                    fly_machines::Route::METADATA_UPDATE.label,
+                    format!(
+                        "remove {} from machine {} and mark it {}={owner}",
+                        labels::OWNER,
+                        m.id,
+                        labels::ORPHANED_FROM
+                    ),
+                );
+                if !plan {
+                    match machines.update_metadata(&m.id, &changes, None).await {
+                        Ok(()) | Err(fly_machines::Error::NotFound(_)) => {}
+                        Err(e) => return Err(FlyError::api("orphan machine")(e)),
                     }
                 }
             }
@@ -70,22 +89,7 @@ pub async fn delete(
                     format!("destroy machine {}", m.id),
                 );
                 if !plan {
-                    let lease = match machines
-                        .acquire_lease(
-                            &m.id,
-                            std::time::Duration::from_secs(15),
-                            Some("openclaw-operator delete"),
-                        )
-                        .await
-                    {
-                        Ok(l) => l,
-                        Err(fly_machines::Error::Conflict(_)) => {
-                            return Err(FlyError::Leased {
-                                machine: m.id.clone(),
-                            });
-                        }
-                        Err(e) => return Err(FlyError::api("lease machine")(e)),
-                    };
+                    let lease = super::lease::acquire(&machines, &m.id, opts, "delete").await?;
                     match machines.destroy(lease, true).await {
                         Ok(()) | Err(fly_machines::Error::NotFound(_)) => {}
                         Err(e) => {

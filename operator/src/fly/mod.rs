@@ -7,6 +7,7 @@ mod delete;
 pub mod drift;
 mod error;
 pub mod labels;
+mod lease;
 mod lock_script;
 mod status;
 

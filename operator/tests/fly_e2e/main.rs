@@ -4,6 +4,7 @@
 mod drift;
 mod lifecycle;
 mod official_cli;
+mod prune;
 mod recovery;
 mod support;
 mod ws;

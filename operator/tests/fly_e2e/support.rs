@@ -153,7 +153,39 @@ impl World {
 
     /// Starts `openclaw-operator up` against this world's fly-local.
     pub async fn operator(&self, extra_env: &[(&str, &str)]) -> Operator {
-        Operator::start(self, extra_env).await
+        Operator::start(self, &[self.resources.path()], extra_env).await
+    }
+
+    /// Starts `openclaw-operator up -f <each of paths>`.
+    pub async fn operator_on(&self, paths: &[&Path]) -> Operator {
+        Operator::start(self, paths, &[]).await
+    }
+
+    /// Runs `openclaw-operator plan -f <resources>` as `up` would be run; its stdout.
+    pub async fn plan(&self) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_openclaw-operator"))
+            .arg("plan")
+            .arg("-f")
+            .arg(self.resources.path())
+            .env("FLY_API_TOKEN", self.fly.token())
+            .env("FLY_FLAPS_BASE_URL", self.fly.base_url())
+            .env("XDG_STATE_HOME", self.state.path())
+            .env("E2E_GATEWAY_TOKEN", TOKEN)
+            .output()
+            .await
+            .expect("plan runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The records of applied resources in this world's state directory.
+    pub fn records(&self) -> Vec<PathBuf> {
+        let dir = self.state.path().join("openclaw-operator/applied");
+        let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        out.retain(|p| p.extension().is_some_and(|x| x == "json"));
+        out.sort();
+        out
     }
 
     /// GET (or another method) on fly-local with its token.
@@ -241,7 +273,7 @@ pub struct Operator {
 }
 
 impl Operator {
-    async fn start(world: &World, extra_env: &[(&str, &str)]) -> Self {
+    async fn start(world: &World, paths: &[&Path], extra_env: &[(&str, &str)]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_openclaw-operator"));
         cmd.args([
             "up",
@@ -251,8 +283,8 @@ impl Operator {
             "--check-interval",
             "300ms",
         ])
-        .args(["--metrics-addr", "127.0.0.1:0", "-f"])
-        .arg(world.resources.path())
+        .args(["--metrics-addr", "127.0.0.1:0"])
+        .args(paths.iter().flat_map(|p| [Path::new("-f"), p]))
         .env("FLY_API_TOKEN", world.fly.token())
         .env("FLY_FLAPS_BASE_URL", world.fly.base_url())
         .env("XDG_STATE_HOME", world.state.path())
