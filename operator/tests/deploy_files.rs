@@ -7,7 +7,6 @@
 use std::path::{Path, PathBuf};
 
 use openclaw_operator::crd::Runtime;
-use openclaw_operator::validate::fly_machine::memory_floor_mb;
 use toml::Value;
 
 fn repo_file(name: &str) -> PathBuf {
@@ -67,7 +66,7 @@ fn check_gateway_process(name: &str, doc: &Value, service: &Value) {
     let memory = doc["vm"][0]["memory"].as_str().expect("vm.memory");
     let mb: u32 = memory.trim_end_matches("mb").parse().expect("memory in mb");
     assert!(
-        mb >= memory_floor_mb(Runtime::Rust),
+        mb >= Runtime::Rust.memory_floor_mb(),
         "{name}: {mb} MB is below the gateway's floor"
     );
 }

@@ -118,10 +118,48 @@ pub enum Platform {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum Runtime {
-    /// This repository's Rust gateway (`openclaw` binary): 256 MB floor.
+    /// This repository's Rust gateway (`openclaw` binary): 256 MB floor
+    /// (see [`Runtime::memory_floor_mb`]).
     Rust,
     /// The original Node gateway: 1024 MB floor, 2048 MB recommended.
     Node,
+}
+
+impl Runtime {
+    /// The least memory, in MB, a machine or container running this image
+    /// may have: the one floor every platform's validation uses (less is
+    /// refused before any write).
+    ///
+    /// Why these numbers: the Rust gateway idles at ~6 MB RSS and serves 100
+    /// streaming sessions in ~12 MB (`bench/gateway`, `bench/agents`), so its
+    /// floor is just Fly's smallest machine, 256 MB, which leaves the agent's
+    /// tools room. The Node gateway idles at ~914 MB RSS (`bench/gateway`):
+    /// 1024 MB is the least it starts in, and the deployment guide's OOM kills
+    /// at 512 MB are the trap this floor exists to refuse.
+    pub const fn memory_floor_mb(self) -> u32 {
+        match self {
+            Runtime::Rust => 256,
+            Runtime::Node => 1024,
+        }
+    }
+
+    /// What the image is comfortable in under load: the default when a spec
+    /// names no size, and the threshold below which Node gets a warning (the
+    /// guide's 2 GB advice). Ours needs nothing above its floor.
+    pub const fn recommended_memory_mb(self) -> u32 {
+        match self {
+            Runtime::Rust => self.memory_floor_mb(),
+            Runtime::Node => 2048,
+        }
+    }
+
+    /// How messages name the image: `the Rust gateway image`.
+    pub const fn image_label(self) -> &'static str {
+        match self {
+            Runtime::Rust => "the Rust gateway image",
+            Runtime::Node => "the Node gateway image",
+        }
+    }
 }
 
 /// Fly.io placement, size, storage and exposure.

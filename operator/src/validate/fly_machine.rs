@@ -63,17 +63,6 @@ impl Guest {
     }
 }
 
-/// Smallest memory each runtime starts reliably in.
-pub fn memory_floor_mb(runtime: Runtime) -> u32 {
-    match runtime {
-        Runtime::Rust => 256,
-        Runtime::Node => 1024,
-    }
-}
-
-/// Memory the Node gateway is comfortable in (the guide's advice).
-pub const NODE_RECOMMENDED_MB: u32 = 2048;
-
 fn default_preset(runtime: Runtime) -> &'static str {
     match runtime {
         Runtime::Rust => "shared-cpu-1x",
@@ -114,7 +103,7 @@ pub fn resolve_guest(
     let cpus = vm.cpus.unwrap_or(preset.cpus);
     let memory_mb = vm.memory_mb.unwrap_or(match (vm.size.is_some(), runtime) {
         // No preset named: give the runtime what it needs, not the preset's minimum.
-        (false, Runtime::Node) => NODE_RECOMMENDED_MB,
+        (false, Runtime::Node) => runtime.recommended_memory_mb(),
         _ => preset.memory_mb,
     });
     let before = errors.len();
@@ -151,23 +140,26 @@ pub fn resolve_guest(
             "change memoryMb or the CPU count/size preset",
         ));
     }
-    let floor = memory_floor_mb(runtime);
+    let floor = runtime.memory_floor_mb();
+    let recommended = runtime.recommended_memory_mb();
     if memory_mb < floor {
-        let (image, advice) = match runtime {
-            Runtime::Rust => ("the Rust gateway image", String::new()),
-            Runtime::Node => (
-                "the Node gateway image",
-                format!(" ({NODE_RECOMMENDED_MB} MB recommended)"),
-            ),
+        let advice = if recommended > floor {
+            format!(" ({recommended} MB recommended)")
+        } else {
+            String::new()
         };
         errors.push(FieldError::invalid(
             "spec.fly.vm.memoryMb",
-            format!("{memory_mb} MB is below the {floor} MB floor of {image}"),
+            format!(
+                "{memory_mb} MB is below the {floor} MB floor of {}",
+                runtime.image_label()
+            ),
             format!("set memoryMb to {floor} or more{advice}"),
         ));
-    } else if runtime == Runtime::Node && memory_mb < NODE_RECOMMENDED_MB {
+    } else if memory_mb < recommended {
         warnings.push(format!(
-            "spec.fly.vm.memoryMb: {memory_mb} MB may run the Node gateway out of memory under load; {NODE_RECOMMENDED_MB} MB is recommended"
+            "spec.fly.vm.memoryMb: {memory_mb} MB may run {} out of memory under load; {recommended} MB is recommended",
+            runtime.image_label()
         ));
     }
     (errors.len() == before).then_some(Guest {

@@ -51,14 +51,6 @@ pub enum Access {
     Ingress(IngressSpec),
 }
 
-/// Memory floor of an image, in MB (the same floors as on Fly).
-fn floor_mb(runtime: Runtime) -> u64 {
-    match runtime {
-        Runtime::Rust => 256,
-        Runtime::Node => 1024,
-    }
-}
-
 fn quantities(pairs: &[(&str, &str)]) -> BTreeMap<String, Quantity> {
     pairs
         .iter()
@@ -66,19 +58,17 @@ fn quantities(pairs: &[(&str, &str)]) -> BTreeMap<String, Quantity> {
         .collect()
 }
 
-/// Resources when the spec gives none: what the image needs at rest, with
-/// a limit at the floor for ours and at the guide's 2 GB for Node.
+/// Resources when the spec gives none: what the image needs at rest (ours
+/// a few MB; Node its floor), limited at the recommended memory (the floor
+/// for ours, the guide's 2 GB for Node).
 pub fn default_resources(runtime: Runtime) -> ResourceRequirements {
-    let (requests, limits) = match runtime {
-        Runtime::Rust => (
-            quantities(&[("cpu", "50m"), ("memory", "64Mi")]),
-            quantities(&[("memory", "256Mi")]),
-        ),
-        Runtime::Node => (
-            quantities(&[("cpu", "250m"), ("memory", "1Gi")]),
-            quantities(&[("memory", "2Gi")]),
-        ),
+    let (cpu, at_rest) = match runtime {
+        Runtime::Rust => ("50m", "64Mi".to_owned()),
+        Runtime::Node => ("250m", format!("{}Mi", runtime.memory_floor_mb())),
     };
+    let limit = format!("{}Mi", runtime.recommended_memory_mb());
+    let requests = quantities(&[("cpu", cpu), ("memory", &at_rest)]);
+    let limits = quantities(&[("memory", &limit)]);
     ResourceRequirements {
         requests: Some(requests),
         limits: Some(limits),
@@ -215,19 +205,16 @@ pub fn kubernetes_target(
         errors,
     );
     let mib = 1024.0 * 1024.0;
-    let floor = floor_mb(runtime);
+    let floor = runtime.memory_floor_mb();
     if let Some(l) = limit
-        && l < floor as f64 * mib
+        && l < f64::from(floor) * mib
     {
         errors.push(FieldError::invalid(
             "spec.kubernetes.resources.limits.memory",
             format!(
-                "{:.0} MB is below the {floor} MB floor of the {} gateway image (it would be OOM-killed)",
+                "{:.0} MB is below the {floor} MB floor of {} (it would be OOM-killed)",
                 l / mib,
-                match runtime {
-                    Runtime::Rust => "Rust",
-                    Runtime::Node => "Node",
-                }
+                runtime.image_label()
             ),
             format!("set it to {floor}Mi or more"),
         ));

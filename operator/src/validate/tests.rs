@@ -126,3 +126,37 @@ fn bad_names() {
         assert!(text.contains(needle), "missing {needle:?} in {text}");
     }
 }
+
+/// The image's memory floor is one number ([`Runtime::memory_floor_mb`]):
+/// Fly and Kubernetes accept exactly it and refuse just below it.
+#[test]
+fn one_memory_floor_on_every_platform() {
+    for (runtime, image) in [
+        (Runtime::Rust, String::new()),
+        (
+            Runtime::Node,
+            "image: ghcr.io/openclaw/openclaw:2026.9.6\n".to_owned(),
+        ),
+    ] {
+        let floor = runtime.memory_floor_mb();
+        let fly = |mb: u32| {
+            run(&with_token(parse(&format!(
+                "{image}fly: {{ vm: {{ memoryMb: {mb} }} }}"
+            ))))
+        };
+        let kube = |mb: u32| {
+            run(&with_token(parse(&format!(
+                "{image}platform: kubernetes\nkubernetes: {{ resources: {{ limits: {{ memory: {mb}Mi }} }} }}"
+            ))))
+        };
+        let below = format!("below the {floor} MB floor of {}", runtime.image_label());
+        for (platform, at, under) in [
+            ("fly", fly(floor), fly(floor - 256)),
+            ("kubernetes", kube(floor), kube(floor - 1)),
+        ] {
+            assert!(at.is_ok(), "{platform} {runtime:?}: {:?}", at.err());
+            let err = under.expect_err("below the floor").to_string();
+            assert!(err.contains(&below), "{platform} {runtime:?}: {err}");
+        }
+    }
+}
