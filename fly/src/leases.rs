@@ -57,6 +57,15 @@ impl Machines {
             .map(LeaseEnvelope::into_info))
     }
 
+    /// A lease this client took in an earlier process that stopped without
+    /// releasing it (a crash), recovered from its description as read back
+    /// with [`Machines::lease`]: refresh or release it at once instead of
+    /// waiting for it to expire. Only for a lease known to be the caller's
+    /// own; the API still checks the nonce on every call.
+    pub fn recovered_lease(&self, id: &str, info: LeaseInfo) -> Lease {
+        Lease::new(&self.app, id, info)
+    }
+
     /// Extends `lease` to `ttl` from now. When the API answers with another
     /// nonce the old lease had lapsed and a new one was granted; `lease` then
     /// holds the new nonce and the result says

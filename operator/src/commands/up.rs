@@ -80,6 +80,7 @@ pub async fn up(args: UpArgs) -> anyhow::Result<()> {
             } else {
                 crate::fly::build::DEFAULT_CHECK_INTERVAL
             }),
+            lease_holder: applied.as_ref().map(|s| s.lease_holder()),
             ..FlyOptions::default()
         },
         resolver: Arc::new(LocalSecretResolver::with_generated_dir(&secrets_dir)),

@@ -68,6 +68,10 @@ pub struct FlyOptions {
     pub start_wait: Duration,
     /// Interval (and grace period) of the gateway's health check.
     pub check_interval: Duration,
+    /// This operator's identity in lease descriptions, when no other live
+    /// process can have it (`up`: see [`crate::applied`]); a lease carrying
+    /// it is then taken over at once after a crash instead of waited out.
+    pub lease_holder: Option<String>,
 }
 
 impl Default for FlyOptions {
@@ -76,6 +80,7 @@ impl Default for FlyOptions {
             lease_ttl: Duration::from_secs(15),
             start_wait: Duration::from_secs(30),
             check_interval: super::build::DEFAULT_CHECK_INTERVAL,
+            lease_holder: None,
         }
     }
 }
@@ -522,7 +527,9 @@ impl<'a> FlyRun<'a> {
         machines: &Machines,
         id: &str,
     ) -> Result<fly_machines::Lease, FlyError> {
-        super::lease::acquire(machines, id, self.opts, "reconcile").await
+        let (lease, note) = super::lease::acquire(machines, id, self.opts, "reconcile").await?;
+        self.out.events.extend(note);
+        Ok(lease)
     }
 
     async fn ensure_machine(

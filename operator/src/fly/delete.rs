@@ -89,7 +89,9 @@ pub async fn delete(
                     format!("destroy machine {}", m.id),
                 );
                 if !plan {
-                    let lease = super::lease::acquire(&machines, &m.id, opts, "delete").await?;
+                    let (lease, note) =
+                        super::lease::acquire(&machines, &m.id, opts, "delete").await?;
+                    events.extend(note);
                     match machines.destroy(lease, true).await {
                         Ok(()) | Err(fly_machines::Error::NotFound(_)) => {}
                         Err(e) => {

@@ -144,3 +144,55 @@ async fn creates_whose_answers_are_lost_are_not_duplicated() {
     );
     assert_eq!(inventory(&w, "lost").await.to_string(), CONVERGED);
 }
+
+#[tokio::test]
+async fn a_lease_left_by_a_killed_operator_is_taken_over_at_once() {
+    let w = World::start().await;
+    w.write("held.yaml", &resource("held", TOKEN_SPEC));
+    let op = w.operator(&[]).await;
+    let s = op.wait_phase("e2e/held", "Ready").await;
+    let id = s["status"]["fly"]["machineId"].as_str().unwrap().to_owned();
+    op.kill().await;
+
+    // A changed spec needs a machine update under a lease; this run dies
+    // right after taking it, as a crash mid-update would.
+    let bigger = format!("{TOKEN_SPEC}  fly: {{ vm: {{ memoryMb: 512 }} }}\n");
+    w.write("held.yaml", &resource("held", &bigger));
+    let op = w
+        .operator(&[("OPENCLAW_OPERATOR_EXIT_AFTER_WRITES", "1")])
+        .await;
+    let out = op.exited().await;
+    assert!(
+        out.contains("aborting after POST /v1/apps/{app_name}/machines/{machine_id}/lease"),
+        "{out}"
+    );
+    let (code, lease) = w.get(&format!("/v1/apps/held/machines/{id}/lease")).await;
+    assert_eq!(code, 200, "the dead run's lease is still held: {lease}");
+    let expires = lease["data"]["expires_at"].as_i64().expect("expires_at");
+
+    // The next run recognises the lease as its own and updates now, not after the TTL.
+    let op = w.operator(&[]).await;
+    op.wait_for("e2e/held", 60, "updated", |s| {
+        s["events"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["reason"] == "MachineUpdated"))
+    })
+    .await;
+    let now = jiff::Timestamp::now().as_second();
+    assert!(
+        now < expires,
+        "the update waited for the lease to expire (now {now}, lease until {expires})"
+    );
+    let s = op.wait_phase("e2e/held", "Ready").await;
+    assert!(
+        s["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["reason"] == "LeaseReclaimed"),
+        "{s:#}"
+    );
+    let machines = w.machines("held").await;
+    assert_eq!(machines.len(), 1);
+    assert_eq!(machines[0]["config"]["guest"]["memory_mb"], 512);
+}
