@@ -224,15 +224,6 @@ async fn deletion_honours_each_policy() {
     assert_eq!(code, 404, "Delete removes the app");
     let (_, vols) = w.get("/v1/apps/kept/volumes").await;
     assert_eq!(vols.as_array().unwrap().len(), 1, "Orphan keeps the volume");
-    let machines = w.machines("kept").await;
-    assert_eq!(machines.len(), 1, "Orphan keeps the machine");
-    assert_eq!(machines[0]["state"], "started");
-    assert!(
-        machines[0]["config"]["metadata"]
-            .get("openclaw.ai/owner")
-            .is_none(),
-        "{:#}",
-        machines[0]
-    );
+    w.assert_orphaned("kept", "e2e/kept").await;
     let _ = w.api(Method::GET, "/v1/apps/kept", None).await;
 }

@@ -64,20 +64,37 @@ async fn files_removed_while_stopped_are_pruned_by_their_own_source_set_only() {
     op.wait_for("e2e/kept", 60, "released", Value::is_null)
         .await;
     assert_eq!(app_status(&w, "gone").await, 404, "Delete removes the app");
-    let machines = w.machines("kept").await;
-    assert_eq!(machines.len(), 1, "Orphan keeps the machine");
-    assert_eq!(machines[0]["state"], "started");
-    assert!(
-        machines[0]["config"]["metadata"]
-            .get("openclaw.ai/owner")
-            .is_none(),
-        "{:#}",
-        machines[0]
-    );
+    w.assert_orphaned("kept", "e2e/kept").await;
     for record in w.records() {
         let r: Value = serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
         assert_eq!(r["resources"], serde_json::json!({}), "{record:?}: {r:#}");
     }
+}
+
+#[tokio::test]
+async fn nothing_is_pruned_while_a_file_cannot_be_read() {
+    let w = World::start().await;
+    w.write("broken.yaml", &resource("broken", TOKEN_SPEC));
+    let op = w.operator(&[]).await;
+    op.wait_phase("e2e/broken", "Ready").await;
+    op.kill().await;
+    // Half-saved while the operator was stopped: what it declares is unknown.
+    w.write(
+        "broken.yaml",
+        "apiVersion: openclaw.ai/v1alpha1\nkind: [Open",
+    );
+
+    let op = w.operator(&[]).await;
+    op.wait_output("not deleted yet").await;
+    assert_eq!(app_status(&w, "broken").await, 200);
+    assert_eq!(w.machines("broken").await.len(), 1);
+
+    // Fixed without the resource: now it is known to be gone, and pruned.
+    w.write("broken.yaml", "# nothing here any more\n");
+    op.wait_output("while the operator was stopped").await;
+    op.wait_for("e2e/broken", 60, "deleted", Value::is_null)
+        .await;
+    assert_eq!(app_status(&w, "broken").await, 404);
 }
 
 #[tokio::test]

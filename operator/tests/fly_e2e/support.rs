@@ -250,6 +250,17 @@ impl World {
         v.as_array().cloned().unwrap_or_default()
     }
 
+    /// deletionPolicy Orphan's result: the app's one machine still running,
+    /// no longer owned, marked as orphaned from `owner` (what re-adding adopts).
+    pub async fn assert_orphaned(&self, app: &str, owner: &str) {
+        let machines = self.machines(app).await;
+        assert_eq!(machines.len(), 1, "Orphan keeps the machine: {machines:#?}");
+        assert_eq!(machines[0]["state"], "started");
+        let metadata = &machines[0]["config"]["metadata"];
+        assert!(metadata.get("openclaw.ai/owner").is_none(), "{metadata:#}");
+        assert_eq!(metadata["openclaw.ai/orphaned-from"], owner, "{metadata:#}");
+    }
+
     /// `http://127.0.0.1:PORT` where the machine's service is exposed.
     pub async fn local_url(&self, machine: &str) -> String {
         let (_, v) = self
