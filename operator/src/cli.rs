@@ -26,6 +26,11 @@ pub enum Command {
     Plan(PlanArgs),
     /// Reconcile resources from files/directories (GitOps), re-reading them
     /// on change; runs an embedded fly-local when FLY_API_TOKEN is unset.
+    ///
+    /// What it applies is recorded per set of -f paths (in
+    /// $XDG_STATE_HOME/openclaw-operator/applied/): a resource removed from
+    /// those files while `up` is stopped is deleted, per its deletionPolicy,
+    /// by the next `up` with the same -f paths (`plan` lists it first).
     Up(UpArgs),
     /// Run as a Kubernetes controller: reconcile the cluster's `OpenClaw`
     /// resources (Fly platform onto Fly, Kubernetes platform into the

@@ -48,7 +48,10 @@ pub fn api_identity(fly: &FlyArgs, state_dir: &Path) -> String {
             .fly_local_data
             .clone()
             .unwrap_or_else(|| state_dir.join("fly-local"));
-        format!("embedded:{}", canonical(&data).display())
+        // Absolute, not canonical: the directory may not exist yet on the
+        // first run, and the identity must not change once it does.
+        let data = std::path::absolute(&data).unwrap_or(data);
+        format!("embedded:{}", data.display())
     }
 }
 
