@@ -193,19 +193,28 @@ async fn worker(
                 .as_ref()
                 .and_then(|s| s.get(&key))
                 .or_else(|| last_applied(last_valid.as_ref(), Some(&declared_origin)));
-            let Some(applied) = applied else {
+            match applied {
+                Some(applied) => {
+                    let mut deletion = Deletion {
+                        key: &key,
+                        applied: &applied,
+                        declared_here,
+                        status: &mut status,
+                    };
+                    deletion.run(&ctx, &board, &permits, &mut rx).await;
+                }
                 // Nothing of it was ever applied.
-                board.remove(&key);
+                None => board.remove(&key),
+            }
+            if rx.borrow().is_none() {
                 return;
-            };
-            let mut deletion = Deletion {
-                key: &key,
-                applied: &applied,
-                declared_here,
-                status: &mut status,
-            };
-            deletion.run(&ctx, &board, &permits, &mut rx).await;
-            return;
+            }
+            // Declared again while it was being deleted: reconcile it afresh
+            // (the controller handed the declaration to this worker).
+            seen = false;
+            failures = 0;
+            next = Some(Instant::now());
+            continue;
         };
         declared_here = true;
         declared_origin.clone_from(&declared.origin);

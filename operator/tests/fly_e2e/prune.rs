@@ -170,3 +170,39 @@ async fn an_orphaned_resource_added_back_adopts_its_machine_and_volume() {
         .collect();
     assert_eq!(live.len(), 1, "no second volume: {vols:#}");
 }
+
+#[tokio::test]
+async fn a_resource_added_back_while_it_is_being_pruned_is_reconciled_again() {
+    let w = World::start().await;
+    w.write("back.yaml", &resource("back", TOKEN_SPEC));
+    let op = w.operator(&[]).await;
+    op.wait_phase("e2e/back", "Ready").await;
+    op.kill().await;
+    w.remove("back.yaml");
+    // The app's deletion keeps failing: the prune is still retrying when the file returns.
+    let (code, body) = w
+        .api(
+            reqwest::Method::POST,
+            "/__fly-local/faults",
+            Some(serde_json::json!({
+                "route": "DELETE /v1/apps/{app_name}", "kind": "error", "status": 500, "times": 1000
+            })),
+        )
+        .await;
+    assert_eq!(code, 201, "{body}");
+
+    let op = w.operator(&[]).await;
+    op.wait_for("e2e/back", 60, "retrying its deletion", |s| {
+        s["events"].as_array().is_some_and(|e| {
+            e.iter().any(|e| {
+                e["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("deletion:"))
+            })
+        })
+    })
+    .await;
+    w.write("back.yaml", &resource("back", TOKEN_SPEC));
+    op.wait_phase("e2e/back", "Ready").await;
+    assert_eq!(w.machines("back").await.len(), 1);
+}
