@@ -91,6 +91,8 @@ pub struct FlyRun<'a> {
     opts: &'a FlyOptions,
     plan: bool,
     assume_absent: bool,
+    /// The app was created by this run (so it holds nothing yet).
+    app_created: bool,
     out: Outcome,
 }
 
@@ -106,6 +108,7 @@ impl<'a> FlyRun<'a> {
             opts,
             plan,
             assume_absent: false,
+            app_created: false,
             out: Outcome::default(),
         }
     }
@@ -137,7 +140,8 @@ impl<'a> FlyRun<'a> {
         } else {
             Vec::new()
         };
-        if owned.is_empty() && app_exists {
+        // A machine to adopt can only be in an app that existed before this run.
+        if owned.is_empty() && app_exists && !self.app_created {
             owned.extend(self.adopt_orphan(&machines, owner).await?);
         }
         let mut machine = self.dedupe(&machines, owned).await?;
@@ -185,7 +189,7 @@ impl<'a> FlyRun<'a> {
                     return Ok(false);
                 }
                 match apps.create(&CreateApp::new(app, org)).await {
-                    Ok(_) => {}
+                    Ok(_) => self.app_created = true,
                     // A create whose answer was lost, or a race: it exists now.
                     Err(e) if e.is_name_taken() => {
                         let found = apps
