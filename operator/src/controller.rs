@@ -355,6 +355,24 @@ impl Deletion<'_> {
         rx: &mut watch::Receiver<Desired>,
     ) {
         let key = self.key;
+        if !self.declared_here
+            && let Some(store) = ctx.applied.as_deref()
+            && let Some(sources) = store.claimed_elsewhere(key)
+        {
+            let sources: Vec<String> = sources.iter().map(|p| p.display().to_string()).collect();
+            let message = format!(
+                "removed from {} while the operator was stopped, but also applied from {}: \
+                 left to those files, not deleted",
+                self.applied.origin.display(),
+                sources.join(", ")
+            );
+            ctx.reporter
+                .event(key, Event::normal("Released", message))
+                .await;
+            forget(Some(store), key).await;
+            board.remove(key);
+            return;
+        }
         self.status.phase = Phase::Deleting;
         ctx.reporter.status(key, self.status).await;
         ctx.reporter.event(key, self.announcement()).await;

@@ -197,6 +197,22 @@ impl AppliedStore {
         state.file.resources.get(&key.to_string()).cloned()
     }
 
+    /// Another record for the same API that also lists `key`, by its source
+    /// paths: the resource moved to other files, which now manage it, so
+    /// removing it from these must not delete it.
+    pub fn claimed_elsewhere(&self, key: &ResourceKey) -> Option<Vec<PathBuf>> {
+        let api = self.state.lock().expect("record lock").file.set.api.clone();
+        let dir = self.path.parent()?;
+        std::fs::read_dir(dir)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p != &self.path && p.extension().is_some_and(|x| x == "json"))
+            .filter_map(|p| read(&p).ok().flatten())
+            .find(|f| f.set.api == api && f.resources.contains_key(&key.to_string()))
+            .map(|f| f.set.sources)
+    }
+
     /// The lease description of this record's operator. Only the process
     /// holding the record's lock uses it, so a lease found carrying it was
     /// left by a previous run that died holding it.

@@ -206,3 +206,36 @@ async fn a_resource_added_back_while_it_is_being_pruned_is_reconciled_again() {
     op.wait_phase("e2e/back", "Ready").await;
     assert_eq!(w.machines("back").await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_resource_moved_to_other_files_is_not_pruned_from_the_old_ones() {
+    let w = World::start().await;
+    w.write("moved.yaml", &resource("moved", TOKEN_SPEC));
+    let op = w.operator(&[]).await;
+    op.wait_phase("e2e/moved", "Ready").await;
+    op.kill().await;
+
+    // The same resource, now also applied from another directory.
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::write(
+        elsewhere.path().join("moved.yaml"),
+        resource("moved", TOKEN_SPEC),
+    )
+    .unwrap();
+    let other = w.operator_on(&[elsewhere.path()]).await;
+    other.wait_phase("e2e/moved", "Ready").await;
+    other.kill().await;
+
+    // Removed from the first directory: those files no longer manage it.
+    w.remove("moved.yaml");
+    let op = w.operator(&[]).await;
+    op.wait_output("left to those files, not deleted").await;
+    op.wait_for("e2e/moved", 60, "released", Value::is_null)
+        .await;
+    assert_eq!(app_status(&w, "moved").await, 200);
+    assert_eq!(w.machines("moved").await.len(), 1);
+    assert!(
+        w.machines("moved").await[0]["config"]["metadata"]["openclaw.ai/owner"] == "e2e/moved",
+        "still owned, for the other files' operator"
+    );
+}
