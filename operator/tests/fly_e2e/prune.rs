@@ -14,6 +14,14 @@ async fn app_status(w: &World, app: &str) -> u16 {
     w.get(&format!("/v1/apps/{app}")).await.0
 }
 
+/// Applies `<name>.yaml` with a first `up`, waits until it is Ready, and stops that `up`.
+async fn applied_then_stopped(w: &World, name: &str) {
+    w.write(&format!("{name}.yaml"), &resource(name, TOKEN_SPEC));
+    let op = w.operator(&[]).await;
+    op.wait_phase(&format!("e2e/{name}"), "Ready").await;
+    op.kill().await;
+}
+
 #[tokio::test]
 async fn files_removed_while_stopped_are_pruned_by_their_own_source_set_only() {
     let w = World::start().await;
@@ -74,10 +82,7 @@ async fn files_removed_while_stopped_are_pruned_by_their_own_source_set_only() {
 #[tokio::test]
 async fn nothing_is_pruned_while_a_file_cannot_be_read() {
     let w = World::start().await;
-    w.write("broken.yaml", &resource("broken", TOKEN_SPEC));
-    let op = w.operator(&[]).await;
-    op.wait_phase("e2e/broken", "Ready").await;
-    op.kill().await;
+    applied_then_stopped(&w, "broken").await;
     // Half-saved while the operator was stopped: what it declares is unknown.
     w.write(
         "broken.yaml",
@@ -100,10 +105,7 @@ async fn nothing_is_pruned_while_a_file_cannot_be_read() {
 #[tokio::test]
 async fn a_corrupt_record_is_set_aside_and_prunes_nothing() {
     let w = World::start().await;
-    w.write("solo.yaml", &resource("solo", TOKEN_SPEC));
-    let op = w.operator(&[]).await;
-    op.wait_phase("e2e/solo", "Ready").await;
-    op.kill().await;
+    applied_then_stopped(&w, "solo").await;
     w.remove("solo.yaml");
     let records = w.records();
     assert_eq!(records.len(), 1, "{records:?}");
@@ -174,10 +176,7 @@ async fn an_orphaned_resource_added_back_adopts_its_machine_and_volume() {
 #[tokio::test]
 async fn a_resource_added_back_while_it_is_being_pruned_is_reconciled_again() {
     let w = World::start().await;
-    w.write("back.yaml", &resource("back", TOKEN_SPEC));
-    let op = w.operator(&[]).await;
-    op.wait_phase("e2e/back", "Ready").await;
-    op.kill().await;
+    applied_then_stopped(&w, "back").await;
     w.remove("back.yaml");
     // The app's deletion keeps failing: the prune is still retrying when the file returns.
     let (code, body) = w
@@ -210,10 +209,7 @@ async fn a_resource_added_back_while_it_is_being_pruned_is_reconciled_again() {
 #[tokio::test]
 async fn a_resource_moved_to_other_files_is_not_pruned_from_the_old_ones() {
     let w = World::start().await;
-    w.write("moved.yaml", &resource("moved", TOKEN_SPEC));
-    let op = w.operator(&[]).await;
-    op.wait_phase("e2e/moved", "Ready").await;
-    op.kill().await;
+    applied_then_stopped(&w, "moved").await;
 
     // The same resource, now also applied from another directory.
     let elsewhere = tempfile::tempdir().unwrap();
