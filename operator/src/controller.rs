@@ -201,7 +201,7 @@ async fn worker(
                         declared_here,
                         status: &mut status,
                     };
-                    deletion.run(&ctx, &board, &permits, &mut rx).await;
+                    Box::pin(deletion.run(&ctx, &board, &permits, &mut rx)).await;
                 }
                 // Nothing of it was ever applied.
                 None => board.remove(&key),
@@ -219,13 +219,15 @@ async fn worker(
         declared_here = true;
         declared_origin.clone_from(&declared.origin);
         let permit = permits.acquire().await.expect("semaphore open");
-        let r = reconcile(
+        // Boxed: an idle worker (all but `concurrency` of them) then holds a
+        // small future instead of room for the whole reconcile state machine.
+        let r = Box::pin(reconcile(
             &key,
             &declared.object,
             Some(&declared.origin),
             &status,
             &ctx,
-        )
+        ))
         .await;
         drop(permit);
         if let (Some(admin), Some(valid), Some(id)) = (
