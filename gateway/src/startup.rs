@@ -50,7 +50,7 @@ fn start(options: RunOptions, mut env: Environment, cwd: &Path) -> Result<ExitCo
     let paths = Paths::resolve(&env, cwd);
 
     tracing::info!(target: "gateway", "loading configuration…");
-    let config = match config::load(&paths.config_path, &env) {
+    let config = match config::load(&paths.config_path, &paths.include_roots, &env) {
         Ok(config) => config,
         Err(e) => {
             return Err(StartupError::config(format!(

@@ -28,6 +28,14 @@ pub enum ConfigErrorKind {
     Invalid(String),
     /// A `${VAR}` reference names a variable that is unset or empty.
     MissingEnvVar(String),
+    /// An `$include` cannot be resolved; the error's file is the including file and its
+    /// key path ends in `$include`.
+    Include {
+        /// The path as written, when the directive names one.
+        include: Option<String>,
+        /// Boxed: most problems carry several paths, and errors travel by value.
+        problem: Box<super::include::IncludeProblem>,
+    },
 }
 
 impl ConfigError {
@@ -73,14 +81,29 @@ impl fmt::Display for ConfigError {
         if let Some(key) = &self.key_path {
             write!(f, "{key}: ")?;
         }
-        match &self.kind {
-            ConfigErrorKind::Read(e) => write!(f, "cannot read the config file: {e}"),
-            ConfigErrorKind::Syntax(m) => write!(f, "JSON5 parse failed: {m}"),
-            ConfigErrorKind::Invalid(m) => f.write_str(m),
-            ConfigErrorKind::MissingEnvVar(var) => write!(
+        self.kind.fmt(f)
+    }
+}
+
+/// The problem alone, without file, line or key path.
+impl fmt::Display for ConfigErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Read(e) => write!(f, "cannot read the config file: {e}"),
+            Self::Syntax(m) => write!(f, "JSON5 parse failed: {m}"),
+            Self::Invalid(m) => f.write_str(m),
+            Self::MissingEnvVar(var) => write!(
                 f,
                 "missing env var \"{var}\" (set it in the environment, ./.env or $OPENCLAW_STATE_DIR/.env, or write $${{{var}}} for a literal)"
             ),
+            Self::Include {
+                include: Some(path),
+                problem,
+            } => write!(f, "cannot include \"{path}\": {problem}"),
+            Self::Include {
+                include: None,
+                problem,
+            } => write!(f, "{problem}"),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! `openclaw.json`: locating, parsing (JSON5), `${VAR}` substitution and validation.
 //!
-//! The pipeline matches the original: parse JSON5 → substitute `${VAR}` in string values →
-//! validate against closed schemas. Every error names the file, the line and the key path;
-//! the file is only ever read.
+//! The pipeline matches the original: parse JSON5 → resolve `$include`s → substitute
+//! `${VAR}` in string values → validate against closed schemas. Every error names the
+//! file (the included one when the key comes from there), the line and the key path;
+//! files are only ever read.
 //!
 //! The operator validates resources with [`validate_str`], which runs the same schema
 //! checks without requiring the `${VAR}`s to be set where the operator runs.
@@ -10,12 +11,14 @@
 mod document;
 mod env_subst;
 mod error;
+pub mod include;
 pub mod paths;
 pub mod secret_input;
 pub mod sections;
+mod source;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -27,6 +30,7 @@ pub use sections::gateway::{
     AuthMode, BindMode, ControlUiConfig, GatewayAuthConfig, GatewayConfig, GatewayMode,
 };
 use sections::untyped::UNTYPED_SECTIONS;
+use source::Source;
 
 use crate::env::Environment;
 
@@ -56,13 +60,12 @@ impl Config {
         keys
     }
 
-    /// Validates a parsed document. `text` is the source the value came from, used only
-    /// to report line numbers.
-    fn from_value(value: Value, text: &str, file: &str) -> Result<Self, ConfigError> {
+    /// Validates a parsed document. `source` holds the files the value came from, used
+    /// only to report line numbers.
+    fn from_value(value: Value, source: &Source) -> Result<Self, ConfigError> {
         let Value::Object(root) = value else {
             return Err(invalid(
-                file,
-                text,
+                source,
                 &KeyPath::default(),
                 format!("must be an object, found {}", describe(&value)),
             ));
@@ -73,8 +76,8 @@ impl Config {
             let path = KeyPath::key(&key);
             match key.as_str() {
                 "$schema" if value.is_string() => {}
-                "$schema" => return Err(invalid(file, text, &path, "must be a string".into())),
-                "gateway" => config.gateway = section(value, &path, text, file)?,
+                "$schema" => return Err(invalid(source, &path, "must be a string".into())),
+                "gateway" => config.gateway = section(value, &path, source)?,
                 "agents" | "auth" | "bindings" | "models" => {
                     let name = ["agents", "auth", "bindings", "models"]
                         .into_iter()
@@ -84,13 +87,13 @@ impl Config {
                 }
                 "channels" => {
                     config.channels = crate::channels::config::parse(Some(&value))
-                        .map_err(|errors| section_errors(file, text, errors))?;
+                        .map_err(|errors| section_errors(source, errors))?;
                 }
                 other => match UNTYPED_SECTIONS.iter().find(|name| **name == other) {
                     Some(name) => {
                         config.untyped.insert(name, value);
                     }
-                    None => return Err(invalid(file, text, &path, unknown_top_level_key(other))),
+                    None => return Err(invalid(source, &path, unknown_top_level_key(other))),
                 },
             }
         }
@@ -100,73 +103,102 @@ impl Config {
             bindings: agent_sections.get("bindings"),
             models: agent_sections.get("models"),
         })
-        .map_err(|errors| section_errors(file, text, errors))?;
+        .map_err(|errors| section_errors(source, errors))?;
         Ok(config)
     }
 }
 
 /// One error for every problem of a typed section: the first locates it, the
 /// message lists them all.
-fn section_errors(
-    file: &str,
-    text: &str,
-    errors: crate::agents::config::ConfigErrors,
-) -> ConfigError {
+fn section_errors(source: &Source, errors: crate::agents::config::ConfigErrors) -> ConfigError {
     let first = &errors.0[0];
     let mut message = first.message.clone();
     for other in &errors.0[1..] {
         message.push_str(&format!("\n{other}"));
     }
-    invalid(file, text, &KeyPath::parse_dotted(&first.path), message)
+    invalid(source, &KeyPath::parse_dotted(&first.path), message)
 }
 
 /// Validates config text the way the gateway would, without substituting `${VAR}`s
 /// (they stay literal, so a reference to a secret the caller does not have still
-/// validates). Errors name `<inline>` as the file.
+/// validates). Errors name `<inline>` as the file. Inline text has no directory, so
+/// an `$include` in it is an error.
 pub fn validate_str(text: &str) -> Result<Config, ConfigError> {
     const FILE: &str = "<inline>";
-    Config::from_value(document::parse(text, FILE)?, text, FILE)
+    let value = document::parse(text, FILE)?;
+    let source = Source::root(FILE, text);
+    include::refuse_inline(&value, &source)?;
+    Config::from_value(value, &source)
 }
 
 /// Parses and validates config text read from `file`, substituting `${VAR}` from `env`.
+/// `$include` paths resolve from `file`'s directory and may not leave it.
 pub fn parse_str(text: &str, file: &str, env: &Environment) -> Result<Config, ConfigError> {
-    let mut value = document::parse(text, file)?;
+    parse_file(text, Path::new(file), &[], env)
+}
+
+/// Reads and validates the config at `path` (absolute), whose `$include`s may also
+/// read from `include_roots`; `Ok(None)` when there is no such file.
+pub fn load(
+    path: &Path,
+    include_roots: &[PathBuf],
+    env: &Environment,
+) -> Result<Option<Config>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_file(&text, path, include_roots, env).map(Some),
+        Err(_) if !path.exists() => Ok(None),
+        Err(e) => Err(ConfigError::new(
+            &path.display().to_string(),
+            ConfigErrorKind::Read(e),
+        )),
+    }
+}
+
+/// The whole pipeline for `text`, read from `path`.
+fn parse_file(
+    text: &str,
+    path: &Path,
+    include_roots: &[PathBuf],
+    env: &Environment,
+) -> Result<Config, ConfigError> {
+    let file = path.display().to_string();
+    let value = document::parse(text, &file)?;
+    let mut source = Source::root(&file, text);
+    let absolute = paths::absolute(path, &std::env::current_dir().unwrap_or_default());
+    let boundary = include::Boundary::new(&absolute, include_roots);
+    let mut value = include::resolve(value, &absolute, &mut source, &boundary)?;
     env_subst::substitute(&mut value, env, &KeyPath::default()).map_err(|missing| {
         let needle = format!("${{{}}}", missing.var);
-        let position = document::locate(text, &missing.path).or_else(|| line_of(text, &needle));
+        let (file, position) = source
+            .locate(&missing.path)
+            .or_else(|| source.find_text(&needle))
+            .map_or((file.as_str(), None), |(file, at)| (file, Some(at)));
         ConfigError::new(file, ConfigErrorKind::MissingEnvVar(missing.var))
             .key(missing.path.to_string())
             .at(position)
     })?;
-    Config::from_value(value, text, file)
-}
-
-/// Reads and validates the config at `path`; `Ok(None)` when there is no such file.
-pub fn load(path: &Path, env: &Environment) -> Result<Option<Config>, ConfigError> {
-    let file = path.display().to_string();
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse_str(&text, &file, env).map(Some),
-        Err(_) if !path.exists() => Ok(None),
-        Err(e) => Err(ConfigError::new(&file, ConfigErrorKind::Read(e))),
-    }
+    Config::from_value(value, &source)
 }
 
 fn section<T: DeserializeOwned>(
     value: Value,
     path: &KeyPath,
-    text: &str,
-    file: &str,
+    source: &Source,
 ) -> Result<T, ConfigError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let full = path.join_serde(e.path());
-        invalid(file, text, &full, e.into_inner().to_string())
+        invalid(source, &full, e.into_inner().to_string())
     })
 }
 
-fn invalid(file: &str, text: &str, path: &KeyPath, message: String) -> ConfigError {
+/// A schema error at `path`, pointed at the file and line that wrote it.
+fn invalid(source: &Source, path: &KeyPath, message: String) -> ConfigError {
+    let (file, position) = source
+        .locate(path)
+        .map_or((source.file.as_str(), None), |(file, at)| (file, Some(at)));
     ConfigError::new(file, ConfigErrorKind::Invalid(message))
         .key(path.to_string())
-        .at(document::locate(text, path))
+        .at(position)
 }
 
 fn unknown_top_level_key(key: &str) -> String {
@@ -200,13 +232,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
-}
-
-fn line_of(text: &str, needle: &str) -> Option<(usize, usize)> {
-    let offset = text.find(needle)?;
-    let line = text[..offset].matches('\n').count() + 1;
-    let column = offset - text[..offset].rfind('\n').map_or(0, |n| n + 1) + 1;
-    Some((line, column))
 }
 
 /// "a string", "an array", … for messages about a value of the wrong type.

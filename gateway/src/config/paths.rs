@@ -3,7 +3,11 @@
 //! - state dir: `$OPENCLAW_STATE_DIR` (`~` expanded, made absolute), else `<home>/.openclaw`
 //!   (or a legacy `<home>/.clawdbot` if only that exists);
 //! - home: `$OPENCLAW_HOME`, else `$HOME`, else the current directory;
-//! - config: `$OPENCLAW_CONFIG_PATH`, else `<state dir>/openclaw.json`.
+//! - config: `$OPENCLAW_CONFIG_PATH`, else `<state dir>/openclaw.json`;
+//! - include roots: `$OPENCLAW_INCLUDE_ROOTS`, a `:`-separated list (the POSIX path
+//!   delimiter, as Node's `path.delimiter`), each entry `~`-expanded and made absolute,
+//!   blanks and duplicates dropped: directories `$include` may read from besides the
+//!   config file's own.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +22,8 @@ pub struct Paths {
     pub home: PathBuf,
     pub state_dir: PathBuf,
     pub config_path: PathBuf,
+    /// Extra directories `$include` may resolve into (`$OPENCLAW_INCLUDE_ROOTS`).
+    pub include_roots: Vec<PathBuf>,
 }
 
 impl Paths {
@@ -36,12 +42,30 @@ impl Paths {
             Some(path) => user_path(path, &home, cwd),
             None => state_dir.join(CONFIG_FILE_NAME),
         };
+        let include_roots = include_roots(env, &home, cwd);
         Self {
             home,
             state_dir,
             config_path,
+            include_roots,
         }
     }
+}
+
+/// `$OPENCLAW_INCLUDE_ROOTS` split on `:`; an unset or blank variable means none, which
+/// keeps `$include` inside the config file's directory.
+fn include_roots(env: &Environment, home: &Path, cwd: &Path) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = Vec::new();
+    let Some(raw) = env.get_trimmed("OPENCLAW_INCLUDE_ROOTS") else {
+        return roots;
+    };
+    for entry in raw.split(':').map(str::trim).filter(|e| !e.is_empty()) {
+        let root = user_path(entry, home, cwd);
+        if !roots.contains(&root) {
+            roots.push(root);
+        }
+    }
+    roots
 }
 
 fn default_state_dir(home: &Path) -> PathBuf {
@@ -65,7 +89,8 @@ fn user_path(input: &str, home: &Path, cwd: &Path) -> PathBuf {
     absolute(&expanded, cwd)
 }
 
-fn absolute(path: &Path, cwd: &Path) -> PathBuf {
+/// `path` made absolute against `cwd` and lexically normalised (Node's `path.resolve`).
+pub(crate) fn absolute(path: &Path, cwd: &Path) -> PathBuf {
     let joined = if path.is_absolute() {
         path.to_owned()
     } else {
@@ -116,6 +141,27 @@ mod tests {
         ]);
         assert_eq!(p.state_dir, Path::new("/h/st"));
         assert_eq!(p.config_path, Path::new("/work/c.json"));
+    }
+
+    #[test]
+    fn include_roots_are_colon_separated_expanded_and_deduplicated() {
+        let p = resolve(&[("HOME", "/h")]);
+        assert!(p.include_roots.is_empty());
+        let p = resolve(&[
+            ("HOME", "/h"),
+            (
+                "OPENCLAW_INCLUDE_ROOTS",
+                " /etc/openclaw/ : ~/shared ::rel/../x:/etc/openclaw ",
+            ),
+        ]);
+        assert_eq!(
+            p.include_roots,
+            [
+                Path::new("/etc/openclaw"),
+                Path::new("/h/shared"),
+                Path::new("/work/x")
+            ]
+        );
     }
 
     #[test]

@@ -167,10 +167,10 @@ fn secret_refs_resolve_from_env_and_unsupported_sources_say_so() {
 fn load_distinguishes_missing_from_unreadable_and_never_writes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("openclaw.json");
-    assert!(load(&path, &env(&[])).unwrap().is_none());
+    assert!(load(&path, &[], &env(&[])).unwrap().is_none());
     let broken = "{ gateway: { port: 3000,, } }";
     std::fs::write(&path, broken).unwrap();
-    let err = load(&path, &env(&[])).unwrap_err();
+    let err = load(&path, &[], &env(&[])).unwrap_err();
     assert_eq!(err.line, Some(1));
     assert!(
         err.to_string()
