@@ -1,6 +1,7 @@
 //! Checks on `spec.config` (the gateway's `openclaw.json`) that the operator
 //! can judge: its shape, settings the operator owns through flags, secrets
-//! pasted in as literals, and `${VAR}` references nothing provides.
+//! pasted in as literals, `${VAR}` references nothing provides, and `$include`
+//! directives, which need files next to the config that an inline spec cannot have.
 //!
 //! Then the gateway's own validator (`openclaw_gateway::config::validate_str`,
 //! the code the gateway runs at start-up) judges every key, so a config the
@@ -120,6 +121,7 @@ pub fn check_config(
             ));
         }
     }
+    refuse_includes(config, "spec.config", errors);
     let mut referenced = BTreeSet::new();
     collect_env_references(config, &mut referenced);
     for var in referenced {
@@ -138,18 +140,40 @@ pub fn check_config(
             Some(k) => format!("spec.config.{k}"),
             None => "spec.config".to_owned(),
         };
-        let problem = match &e.kind {
-            openclaw_gateway::config::ConfigErrorKind::Invalid(m)
-            | openclaw_gateway::config::ConfigErrorKind::Syntax(m) => m.clone(),
-            other => format!("{other:?}"),
-        };
         errors.push(FieldError::invalid(
             path,
-            format!("the gateway refuses this config: {problem}"),
+            format!("the gateway refuses this config: {}", e.kind),
             "fix or remove the key (see `openclaw config validate`)",
         ));
     }
     (errors.len() == before).then(|| obj.clone())
+}
+
+/// The operator writes `spec.config` as the machine's one `openclaw.json`, with no
+/// directory of files beside it, so an `$include` could only ever fail at start-up.
+fn refuse_includes(v: &Value, path: &str, errors: &mut Vec<FieldError>) {
+    match v {
+        Value::Object(map) => {
+            for (key, item) in map {
+                let path = format!("{path}.{key}");
+                if key == openclaw_gateway::config::include::INCLUDE_KEY {
+                    errors.push(FieldError::invalid(
+                        path,
+                        "spec.config is delivered as one inline file, with no directory of files to include from",
+                        "inline the included file's content in spec.config",
+                    ));
+                } else {
+                    refuse_includes(item, &path, errors);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                refuse_includes(item, &format!("{path}[{i}]"), errors);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -271,6 +295,23 @@ mod tests {
         assert!(
             e[0].contains("spec.config.gateway.controlUi.enabled"),
             "{e:?}"
+        );
+    }
+
+    #[test]
+    fn includes_are_refused_at_their_key_path_with_the_fix() {
+        let (out, e) = check(
+            json!({"gateway": {"mode": "local", "$include": "./gateway.json5"},
+                   "bindings": [{"$include": ["./b.json5"]}]}),
+            &[],
+        );
+        assert!(out.is_none());
+        assert_eq!(
+            e,
+            [
+                "spec.config.bindings[0].$include: spec.config is delivered as one inline file, with no directory of files to include from; inline the included file's content in spec.config",
+                "spec.config.gateway.$include: spec.config is delivered as one inline file, with no directory of files to include from; inline the included file's content in spec.config",
+            ]
         );
     }
 

@@ -160,3 +160,23 @@ fn one_memory_floor_on_every_platform() {
         }
     }
 }
+
+#[test]
+fn an_include_in_spec_config_is_an_invalid_spec_naming_the_key_and_the_fix() {
+    let spec = with_token(parse(
+        r#"
+config:
+  gateway: { mode: local }
+  channels: { discord: { $include: ./discord.json5 } }
+"#,
+    ));
+    let err = run(&spec).unwrap_err();
+    assert_eq!(err.reason(), "InvalidSpec");
+    let text = err.to_string();
+    assert!(
+        text.contains(
+            "spec.config.channels.discord.$include: spec.config is delivered as one inline file"
+        ) && text.contains("inline the included file's content in spec.config"),
+        "{text}"
+    );
+}
