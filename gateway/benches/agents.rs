@@ -28,16 +28,11 @@ use openclaw_gateway::agents::providers::{
 use openclaw_gateway::agents::secret::ApiKey;
 use serde_json::{Value, json};
 
-const KEY: &str = "sk-ant-bench";
+mod support;
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use support::{arg, rss_mib, summary};
+
+const KEY: &str = "sk-ant-bench";
 
 fn config(max_concurrent: usize) -> Value {
     json!({"agents": {"defaults": {"model": "anthropic/claude-bench", "maxConcurrent": max_concurrent}}})
@@ -48,33 +43,6 @@ fn env(fake: &FakeProvider) -> Vec<(String, String)> {
         ("ANTHROPIC_BASE_URL".into(), fake.base_url()),
         ("ANTHROPIC_API_KEY".into(), KEY.into()),
     ]
-}
-
-/// (VmRSS, VmHWM) of `pid` in MiB.
-fn rss_mib(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn summary(mut micros: Vec<f64>) -> (f64, f64, f64) {
-    micros.sort_by(f64::total_cmp);
-    let mean = micros.iter().sum::<f64>() / micros.len() as f64;
-    (percentile(&micros, 0.5), percentile(&micros, 0.99), mean)
 }
 
 fn answer(tokens: usize, delay: Duration) -> Reply {

@@ -26,37 +26,16 @@ use openclaw_fakes::telegram::{FakeTelegram, Incoming as TelegramMessage};
 use openclaw_gateway::channels::chunk::{Limits, Unit, split};
 use serde_json::json;
 
+mod support;
+
+use support::{arg, rss_mib, summary};
+
 const KEY: &str = "sk-openai-bench";
 const LIMIT: Duration = Duration::from_secs(60);
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// (VmRSS, VmHWM) of `pid` in MiB.
-fn rss_mib(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
-fn stats(mut ms: Vec<f64>) -> String {
-    ms.sort_by(f64::total_cmp);
-    let at = |p: f64| ms[((ms.len() - 1) as f64 * p).round() as usize];
-    let mean = ms.iter().sum::<f64>() / ms.len() as f64;
-    format!("{:>8.2} {:>8.2} {:>8.2}", at(0.5), at(0.99), mean)
+fn stats(ms: Vec<f64>) -> String {
+    let (p50, p99, mean) = summary(ms);
+    format!("{p50:>8.2} {p99:>8.2} {mean:>8.2}")
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
