@@ -8,6 +8,8 @@ mod fly;
 mod kubernetes_platform;
 mod leader;
 mod namespaces;
+#[path = "../support/output.rs"]
+mod output;
 mod rbac;
 mod support;
 #[path = "../support/mod.rs"]

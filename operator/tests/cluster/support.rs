@@ -18,7 +18,6 @@ use kube::{CustomResourceExt, Resource};
 use kube_stand_in::{RequestRecord, Served, StandIn};
 use openclaw_operator::crd::OpenClaw;
 use serde::de::DeserializeOwned;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// The operator's bearer token, and the user it names in the request log.
@@ -209,24 +208,10 @@ impl Operator {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("the operator starts");
-        let output = Arc::new(Mutex::new(String::new()));
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-        for stream in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let (output, tx) = (output.clone(), tx.clone());
-            tokio::spawn(async move {
-                let mut lines = BufReader::new(stream).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let line = strip_ansi(&line);
-                    output.lock().unwrap().push_str(&line);
-                    output.lock().unwrap().push('\n');
-                    let _ = tx.send(line);
-                }
-            });
-        }
-        drop(tx);
+        let crate::output::Output {
+            all: output,
+            lines: mut rx,
+        } = crate::output::capture(&mut child);
         let metrics = tokio::time::timeout(WAIT, async {
             while let Some(line) = rx.recv().await {
                 if line.contains("openclaw-operator run")
@@ -303,22 +288,4 @@ impl Drop for Operator {
 /// An `OpenClaw` from YAML.
 pub fn openclaw(yaml: &str) -> OpenClaw {
     serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{e}: {yaml}"))
-}
-
-/// Removes terminal colour codes (`ESC [ … m`) from a log line.
-fn strip_ansi(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }

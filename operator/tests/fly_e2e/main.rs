@@ -4,6 +4,8 @@
 mod drift;
 mod lifecycle;
 mod official_cli;
+#[path = "../support/output.rs"]
+mod output;
 mod prune;
 mod recovery;
 mod support;

@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use fly_local::{FlyLocal, ImageSpec};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// The test's gateway token (its value must never appear in operator output).
@@ -308,23 +307,10 @@ impl Operator {
             cmd.env(k, v);
         }
         let mut child = cmd.spawn().expect("the operator starts");
-        let output = Arc::new(Mutex::new(String::new()));
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-        for stream in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let (output, tx) = (output.clone(), tx.clone());
-            tokio::spawn(async move {
-                let mut lines = BufReader::new(stream).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    output.lock().unwrap().push_str(&line);
-                    output.lock().unwrap().push('\n');
-                    let _ = tx.send(line);
-                }
-            });
-        }
-        drop(tx);
+        let crate::output::Output {
+            all: output,
+            lines: mut rx,
+        } = crate::output::capture(&mut child);
         let base = tokio::time::timeout(Duration::from_secs(30), async {
             while let Some(line) = rx.recv().await {
                 if let Some(rest) = line.split("/status on ").nth(1) {
