@@ -140,6 +140,11 @@ impl FlyLocalBuilder {
             path: data_dir.clone(),
             source,
         })?;
+        let state_file = data_dir.join("state.sqlite");
+        make_private(&data_dir, &state_file).map_err(|source| StartError::DataDir {
+            path: data_dir.clone(),
+            source,
+        })?;
         let lock = lock_data_dir(&data_dir)?;
         if self.settings.isolation == Isolation::Namespaces && !nix::unistd::geteuid().is_root() {
             return Err(StartError::Config(
@@ -155,7 +160,7 @@ impl FlyLocalBuilder {
         if self.settings.token.is_empty() {
             self.settings.token = format!("fl_{}", crate::ids::nonce());
         }
-        let store = Store::open(&data_dir.join("state.sqlite"))?;
+        let store = Store::open(&state_file)?;
         let shared = Arc::new(Shared::open(store)?);
         let settings = Arc::new(self.settings);
         let clock = Arc::new(Clock::default());
@@ -293,6 +298,29 @@ impl Drop for FlyLocal {
             self.runtime.kill_all_now();
         }
     }
+}
+
+/// The state holds app secrets in plaintext (the API must hand them to
+/// machines): the data dir is the owner's only (0700) and the database file,
+/// created here before SQLite opens it, is 0600; SQLite gives its `-wal` and
+/// `-shm` files the database's mode. An existing dir or file is tightened.
+fn make_private(data_dir: &Path, state_file: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))?;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(state_file)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = state_file.as_os_str().to_owned();
+        name.push(suffix);
+        match std::fs::set_permissions(&name, std::fs::Permissions::from_mode(0o600)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            other => other?,
+        }
+    }
+    Ok(())
 }
 
 fn lock_data_dir(dir: &Path) -> Result<nix::fcntl::Flock<std::fs::File>, StartError> {

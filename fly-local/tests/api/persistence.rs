@@ -233,3 +233,36 @@ async fn kill_dash_nine_loses_nothing_that_was_acknowledged() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// Issue 18: the state holds app secrets in plaintext, so only its owner may
+/// read it: the data dir is 0700 and `state.sqlite` (and its WAL) 0600, also
+/// when an older fly-local left them world-readable.
+#[tokio::test]
+async fn the_state_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let mut t = TestServer::simulated().await;
+    let app = t.app("private-state").await;
+    let r = t
+        .api
+        .post(
+            &format!("/v1/apps/{app}/secrets/TOKEN"),
+            json!({"value": "hunter2"}),
+        )
+        .await;
+    assert!(r.status < 300, "{}", r.text);
+    let data = t.data_dir().join("data");
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("state.sqlite")), 0o600);
+    let wal = data.join("state.sqlite-wal");
+    if wal.exists() {
+        assert_eq!(mode(&wal), 0o600);
+    }
+    // Loosened by hand (or by an older version): tightened at the next start.
+    for p in [&data, &data.join("state.sqlite")] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    t.restart(|b| b.simulate(true)).await;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("state.sqlite")), 0o600);
+}
