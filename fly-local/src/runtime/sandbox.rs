@@ -274,6 +274,10 @@ pub fn command_fresh(
                     .map(|(k, v)| (k, rewrite_for_host(v, mount, volume_dir))),
             );
             cmd.current_dir(dirs.host_root());
+            // Its own process group: a Ctrl-C in the terminal that runs
+            // fly-local (or the operator embedding it) reaches fly-local only,
+            // which then stops machines in order (see `Supervisor::shutdown_process`).
+            cmd.process_group(0);
             let procs = cgroup.map(|c| cstring(&c.procs_file())).transpose()?;
             // SAFETY: the closure only makes async-signal-safe syscalls.
             unsafe {
@@ -349,6 +353,8 @@ pub fn command_fresh(
             cmd.args(&argv[1..]);
             cmd.env_clear();
             cmd.envs(plan.env.iter().map(|(k, v)| (k, v)));
+            // Out of the terminal's process group, as in host mode above.
+            cmd.process_group(0);
             let keep_open = pid_write;
             // SAFETY: FreshRoot::enter only makes async-signal-safe syscalls on
             // data prepared above; `keep_open` keeps the pipe fd valid.

@@ -52,6 +52,10 @@ pub enum Command {
     Shutdown,
 }
 
+/// How long a machine gets to exit after the shutdown signal when its
+/// config names no `stop_config.timeout` (`docker stop`'s default).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// What woke an idle supervisor.
 enum Wake {
     Command(Option<Command>),
@@ -116,7 +120,11 @@ impl Supervisor {
     /// Returns true when the supervisor must end.
     async fn on_wake(&mut self, wake: Wake) -> bool {
         match wake {
-            Wake::Command(Some(Command::Shutdown) | None) => {
+            Wake::Command(Some(Command::Shutdown)) => {
+                self.shutdown_process().await;
+                true
+            }
+            Wake::Command(None) => {
                 self.end_process().await;
                 true
             }
@@ -374,6 +382,37 @@ impl Supervisor {
 
     /// Signals the process (config stop signal unless given), waits up to the
     /// timeout, then kills it.
+    /// fly-local is stopping: ends the process as a host shutdown does
+    /// (systemd, `docker stop`): the machine's `stop_config.signal`, else
+    /// SIGTERM, then SIGKILL after its `stop_config.timeout` (else
+    /// [`SHUTDOWN_GRACE`]). Its recorded state is left as it was (`started`),
+    /// so the next start boots it again.
+    async fn shutdown_process(&mut self) {
+        if self.proc.is_none() {
+            return self.end_process().await;
+        }
+        let view: ConfigView = self
+            .machine()
+            .and_then(|m| serde_json::from_value(m.config).ok())
+            .unwrap_or_default();
+        let configured = view.stop_config.clone().unwrap_or_default();
+        let signal = configured
+            .signal
+            .as_deref()
+            .and_then(|s| crate::model::signal::parse_name(s).ok())
+            .unwrap_or(Signal::SIGTERM);
+        let timeout = configured
+            .timeout
+            .as_ref()
+            .and_then(|t| crate::model::duration::parse(t).ok())
+            .unwrap_or(SHUTDOWN_GRACE);
+        self.rt.logs.append(
+            &self.id,
+            " INFO fly-local is stopping: the machine stays started and boots again at its next start",
+        );
+        self.stop_process(Some(signal), Some(timeout)).await;
+    }
+
     async fn stop_process(&mut self, signal: Option<Signal>, timeout: Option<Duration>) {
         if let Some(services) = self.services.take() {
             services.stop();
@@ -394,6 +433,10 @@ impl Supervisor {
             p.resume();
             self.suspended = false;
         }
+        self.rt.logs.append(
+            &self.id,
+            &format!(" INFO Sending signal {} to main child", signal.as_str()),
+        );
         p.signal(signal);
         let exit = match tokio::time::timeout(timeout, p.wait()).await {
             Ok(exit) => exit,
