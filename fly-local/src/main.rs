@@ -100,6 +100,10 @@ struct Logs {
     /// Only the last N lines.
     #[arg(long)]
     tail: Option<usize>,
+    /// Keep printing new lines as they are written (across restarts of the
+    /// machine), until Ctrl-C or the machine is destroyed.
+    #[arg(short = 'f', long)]
+    follow: bool,
 }
 
 #[tokio::main]
@@ -183,8 +187,24 @@ async fn logs(args: Logs) -> anyhow::Result<()> {
         if !data.join("machines").join(&args.machine_id).exists() {
             bail!("no machine {} in {}", args.machine_id, data.display());
         }
-        print!("{}", logs.read(&args.machine_id, args.tail));
-        return Ok(());
+        let lines = logs.lines_after(&args.machine_id, None);
+        let start = args.tail.map_or(0, |n| lines.len().saturating_sub(n));
+        print_lines(&lines[start..]);
+        if !args.follow {
+            return Ok(());
+        }
+        let mut cursor = lines.iter().map(|l| l.nanos()).max().unwrap_or(0);
+        loop {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return Ok(()),
+                _ = tokio::time::sleep(std::time::Duration::from_millis(200)) => {}
+            }
+            let new = logs.lines_after(&args.machine_id, Some(cursor));
+            if let Some(last) = new.last() {
+                cursor = last.nanos();
+                print_lines(&new);
+            }
+        }
     }
     let token = args
         .token
@@ -203,24 +223,68 @@ async fn logs(args: Logs) -> anyhow::Result<()> {
             );
         }
     }
-    let mut path = format!("/__fly-local/machines/{}/logs", args.machine_id);
+    let mut path = format!(
+        "/__fly-local/machines/{}/logs?follow={}",
+        args.machine_id, args.follow
+    );
     if let Some(n) = args.tail {
-        path.push_str(&format!("?tail={n}"));
+        path.push_str(&format!("&tail={n}"));
     }
-    let (status, body) = http_get(&args.url, &path, &token).await?;
+    let mut resp = http_request(&args.url, &path, &token).await?;
+    let status = resp.status().as_u16();
     if status != 200 {
+        let body = read_body(resp).await?;
         bail!(
             "cannot read logs of {} (HTTP {status}): {body}",
             args.machine_id
         );
     }
-    print!("{body}");
-    Ok(())
+    use http_body_util::BodyExt;
+    use std::io::Write;
+    loop {
+        let frame = tokio::select! {
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+            f = resp.frame() => f,
+        };
+        let Some(frame) = frame else { return Ok(()) };
+        if let Ok(data) = frame?.into_data() {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&data)?;
+            out.flush()?;
+        }
+    }
+}
+
+fn print_lines(lines: &[fly_local::runtime::logs::LogLine]) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for l in lines {
+        // A closed pipe (`| head`) ends the output; nothing to report.
+        let _ = writeln!(out, "{}", l.text);
+    }
+    let _ = out.flush();
 }
 
 /// A minimal GET over HTTP/1 (the CLI talks to a local server only).
 async fn http_get(base: &str, path: &str, token: &str) -> anyhow::Result<(u16, String)> {
-    use http_body_util::{BodyExt, Empty};
+    let resp = http_request(base, path, token).await?;
+    let status = resp.status().as_u16();
+    Ok((status, read_body(resp).await?))
+}
+
+async fn read_body(resp: hyper::Response<hyper::body::Incoming>) -> anyhow::Result<String> {
+    use http_body_util::BodyExt;
+    let body = resp.into_body().collect().await?.to_bytes();
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Sends the GET; the body is read by the caller (streamed when following).
+async fn http_request(
+    base: &str,
+    path: &str,
+    token: &str,
+) -> anyhow::Result<hyper::Response<hyper::body::Incoming>> {
+    use http_body_util::Empty;
     let authority = base
         .strip_prefix("http://")
         .context("--url must be an http:// URL of a local fly-local")?
@@ -235,10 +299,7 @@ async fn http_get(base: &str, path: &str, token: &str) -> anyhow::Result<(u16, S
         .header("host", authority)
         .header("authorization", format!("Bearer {token}"))
         .body(Empty::<bytes::Bytes>::new())?;
-    let resp = sender.send_request(req).await?;
-    let status = resp.status().as_u16();
-    let body = resp.into_body().collect().await?.to_bytes();
-    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    Ok(sender.send_request(req).await?)
 }
 
 fn init_tracing(json: bool) {

@@ -127,9 +127,49 @@ async fn logs(
         return Err(ApiError::not_found("machine"));
     }
     let tail = params.int("tail")?.map(|n| n.max(0) as usize);
-    let text = ctx.runtime.logs.read(&id, tail);
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
+    let content_type = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+    if !params.flag("follow")? {
+        let text = ctx.runtime.logs.read(&id, tail);
+        return Ok((content_type, text).into_response());
+    }
+    // Follow: what is there (or its tail), then each new line as it is
+    // written, across restarts of the process, until the machine is
+    // destroyed or the client hangs up.
+    let logs = ctx.runtime.logs.clone();
+    let lines = logs.lines_after(&id, None);
+    let start = tail.map_or(0, |n| lines.len().saturating_sub(n));
+    let first: String = lines[start..]
+        .iter()
+        .map(|l| format!("{}\n", l.text))
+        .collect();
+    let cursor = lines
+        .iter()
+        .filter_map(|l| l.at)
+        .map(|t| t.as_nanosecond())
+        .max();
+    let state = (ctx, id, cursor.unwrap_or(0), Some(first));
+    let stream = futures::stream::unfold(state, |(ctx, id, cursor, first)| async move {
+        if let Some(text) = first {
+            return Some((Ok::<_, std::io::Error>(text), (ctx, id, cursor, None)));
+        }
+        loop {
+            let new = ctx.runtime.logs.lines_after(&id, Some(cursor));
+            if let Some(last) = new.last() {
+                let cursor = last.nanos();
+                let text: String = new.iter().map(|l| format!("{}\n", l.text)).collect();
+                return Some((Ok(text), (ctx, id, cursor, None)));
+            }
+            if !ctx.shared.read().machines.contains_key(&id) {
+                return None;
+            }
+            tokio::time::sleep(FOLLOW_POLL).await;
+        }
+    });
+    Ok((content_type, axum::body::Body::from_stream(stream)).into_response())
 }
+
+/// How often a followed log is checked for new lines.
+const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_millis(200);
 
 async fn endpoint(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     if !ctx.shared.read().machines.contains_key(&id) {

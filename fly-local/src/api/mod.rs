@@ -9,6 +9,7 @@ mod guard;
 mod history;
 mod ips;
 mod leases;
+mod logs;
 mod machines;
 mod metadata;
 pub mod middleware;
@@ -102,6 +103,8 @@ pub fn router(ctx: Ctx) -> Router {
             axum::routing::delete(ips::release),
         )
         .route("/v1/orgs/{org_slug}/machines", get(orgs::machines))
+        // Fly's log API (api.fly.io, not the Machines API), as flyctl polls it.
+        .route("/api/v1/apps/{app_name}/logs", get(logs::app_logs))
         .route("/v1/orgs/{org_slug}/volumes", get(orgs::volumes))
         .route_layer(axum::middleware::from_fn_with_state(
             ctx.clone(),

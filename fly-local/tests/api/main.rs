@@ -9,6 +9,7 @@ mod bad_input;
 mod egress;
 mod gateway;
 mod leases;
+mod logs;
 mod machines;
 mod networking;
 mod persistence;
