@@ -32,6 +32,7 @@ mod client;
 mod error;
 mod ips;
 mod leases;
+mod logs;
 mod machines;
 mod metadata;
 mod observe;
@@ -51,6 +52,7 @@ pub use client::{
 };
 pub use error::{ApiError, Error};
 pub use ips::Ips;
+pub use logs::{DEFAULT_LOGS_URL, LogEntry, LogsClient};
 pub use machines::Machines;
 pub use observe::{CallRecord, Observer};
 pub use orgs::Org;
