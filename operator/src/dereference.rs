@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::crd::{OpenClawSpec, SecretSource};
 use crate::resource::ResourceKey;
-use crate::secrets::{ResolveContext, SecretResolver, SecretValue};
+use crate::secrets::{ResolveContext, ResolveError, SecretResolver, SecretValue};
 use crate::validate::{FieldError, PASSWORD_ENV, ProblemKind, TOKEN_ENV};
 
 /// Secret values by environment variable name, and what could not be read.
@@ -64,6 +64,13 @@ pub fn dereference(
             Ok(v) => {
                 out.values.insert(env, v);
             }
+            // A source the operator's policy forbids is a spec mistake (fix the
+            // spec); anything else may appear later (create it), so it is retried.
+            Err(ResolveError::Refused(r)) => out.errors.push(FieldError::invalid(
+                format!("{path}.{}", source_key(source)),
+                r.problem,
+                r.fix,
+            )),
             Err(e) => out.errors.push(FieldError {
                 path: format!("{path}.{}", source_key(source)),
                 problem: e.to_string(),

@@ -7,6 +7,7 @@ use crate::crd::SecretSource;
 use crate::resource::ResourceKey;
 
 use super::SecretValue;
+use super::policy::{Refusal, SourcePolicy};
 
 /// Why a secret could not be read. Messages name the source and the fix but
 /// never contain a value.
@@ -40,7 +41,15 @@ pub enum ResolveError {
     /// This front end has no source of that kind (e.g. `secretKeyRef` without a cluster).
     #[error("{0}")]
     Unsupported(String),
+    /// The operator's [`SourcePolicy`] forbids this source: a spec problem,
+    /// not retried.
+    #[error("{}", .0.problem)]
+    Refused(Refusal),
 }
+
+/// What a read-only resolver answers for a generated secret that does not
+/// exist yet (`plan` shows it; `token` says the value is not there yet).
+pub const GENERATED_PLACEHOLDER: &str = "<generated on first up>";
 
 /// What a resolver may need besides the source itself.
 #[derive(Clone, Copy, Debug)]
@@ -73,6 +82,8 @@ pub struct LocalSecretResolver {
     /// Read generated secrets but never create one (a value that does not
     /// exist yet reads as a placeholder): for `plan`, which writes nothing.
     pub read_only: bool,
+    /// Which `env:` and `file:` sources may be read.
+    pub policy: SourcePolicy,
 }
 
 impl LocalSecretResolver {
@@ -81,6 +92,7 @@ impl LocalSecretResolver {
         Self {
             generated_dir: Some(dir.into()),
             read_only: false,
+            policy: SourcePolicy::default(),
         }
     }
 
@@ -103,7 +115,7 @@ impl LocalSecretResolver {
             return Ok(existing.trim().to_owned());
         }
         if self.read_only {
-            return Ok("<generated on first up>".to_owned());
+            return Ok(GENERATED_PLACEHOLDER.to_owned());
         }
         let unwritable = |e: std::io::Error| ResolveError::GeneratedUnwritable {
             path: path.display().to_string(),
@@ -135,10 +147,14 @@ impl SecretResolver for LocalSecretResolver {
     ) -> Result<SecretValue, ResolveError> {
         let value = match source {
             SecretSource::Env(name) => {
+                self.policy.check_env(name).map_err(ResolveError::Refused)?;
                 std::env::var(name).map_err(|_| ResolveError::EnvMissing(name.clone()))?
             }
             SecretSource::File(path) => {
-                let full = resolve_path(path, ctx.base_dir);
+                let full = self
+                    .policy
+                    .check_file(path, ctx.base_dir)
+                    .map_err(ResolveError::Refused)?;
                 let mut text =
                     std::fs::read_to_string(&full).map_err(|e| ResolveError::FileUnreadable {
                         path: full.display().to_string(),
@@ -165,14 +181,6 @@ impl SecretResolver for LocalSecretResolver {
             return Err(ResolveError::Empty(source.to_string()));
         }
         Ok(SecretValue::new(value))
-    }
-}
-
-fn resolve_path(path: &str, base_dir: Option<&Path>) -> PathBuf {
-    let p = Path::new(path);
-    match base_dir {
-        Some(base) if p.is_relative() => base.join(p),
-        _ => p.to_path_buf(),
     }
 }
 

@@ -180,3 +180,40 @@ config:
         "{text}"
     );
 }
+
+/// Issue 18 item 6: a resource may not read the operator's credentials or
+/// files outside its directory; each refusal is an `InvalidSpec` naming the
+/// field and the fix, and no value is read.
+#[test]
+fn secrets_from_anywhere_are_invalid_specs() {
+    let dir = tempfile::tempdir().unwrap();
+    let res = dir.path().join("resources");
+    std::fs::create_dir(&res).unwrap();
+    std::fs::write(res.join("token"), "s3cret\n").unwrap();
+    std::fs::write(dir.path().join("outside.txt"), "leak\n").unwrap();
+    let spec = with_token(parse(
+        r#"
+secrets:
+  - { name: STOLEN_FLY, env: FLY_API_TOKEN }
+  - { name: HOSTNAME_FILE, file: /etc/hostname }
+  - { name: OUTSIDE, file: ../outside.txt }
+"#,
+    ));
+    let deref = dereference(&key(), &spec, &LocalSecretResolver::default(), Some(&res));
+    assert!(
+        !deref.values.contains_key("STOLEN_FLY") && !deref.values.contains_key("OUTSIDE"),
+        "nothing refused is read"
+    );
+    let err = validate(&key(), &spec, deref).unwrap_err();
+    assert_eq!(err.reason(), "InvalidSpec");
+    let text = err.to_string();
+    for needle in [
+        "spec.secrets[0].env: FLY_API_TOKEN is one of the operator's own credentials",
+        "--allow-secret-env FLY_API_TOKEN",
+        "spec.secrets[1].file: /etc/hostname is outside",
+        "spec.secrets[2].file: ../outside.txt goes up a directory",
+        "--secret-file-root",
+    ] {
+        assert!(text.contains(needle), "{needle:?} in {text}");
+    }
+}
