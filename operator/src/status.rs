@@ -73,14 +73,12 @@ pub fn failed(
 ) -> OpenClawStatus {
     let mut s = previous.clone();
     s.observed_generation = generation;
-    s.phase = if spec_problem {
-        Phase::Failed
-    } else if previous.phase == Phase::Ready {
-        Phase::Degraded
+    s.phase = failed_phase(previous.phase, spec_problem);
+    s.message = Some(if spec_problem && s.phase == Phase::Degraded {
+        format!("the edit was rejected and the previous gateway keeps serving: {message}")
     } else {
-        previous.phase.max_pending()
-    };
-    s.message = Some(message.to_owned());
+        message.to_owned()
+    });
     if reason == "SecretUnavailable" {
         // Which secret (and key) is missing is in the message; nothing was applied.
         set_condition(
@@ -101,6 +99,22 @@ pub fn failed(
         generation,
     );
     s
+}
+
+/// The phase after a failed reconcile. A spec that cannot be applied is
+/// `Failed`, unless a gateway from the previous spec is still serving (it
+/// was `Ready` or `Degraded`): an edit was rejected, nothing was applied, and
+/// that gateway runs on, so the resource is `Degraded` (with the reason), not
+/// down. Another failure degrades a ready gateway and otherwise keeps what
+/// was observed.
+pub fn failed_phase(previous: Phase, spec_problem: bool) -> Phase {
+    let serving = matches!(previous, Phase::Ready | Phase::Degraded);
+    match (spec_problem, serving) {
+        (true, true) => Phase::Degraded,
+        (true, false) => Phase::Failed,
+        (false, _) if previous == Phase::Ready => Phase::Degraded,
+        (false, _) => previous.max_pending(),
+    }
 }
 
 impl Phase {
@@ -128,6 +142,27 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(2));
         set_condition(&mut list, "Ready", true, "C", "", Some(2));
         assert_ne!(list[0].last_transition_time, t0);
+    }
+
+    #[test]
+    fn a_rejected_edit_while_the_old_gateway_serves_is_degraded() {
+        assert_eq!(failed_phase(Phase::Ready, true), Phase::Degraded);
+        assert_eq!(failed_phase(Phase::Degraded, true), Phase::Degraded);
+        assert_eq!(failed_phase(Phase::Pending, true), Phase::Failed);
+        assert_eq!(failed_phase(Phase::Suspended, true), Phase::Failed);
+        assert_eq!(failed_phase(Phase::Ready, false), Phase::Degraded);
+        assert_eq!(failed_phase(Phase::Failed, false), Phase::Pending);
+        let ready = OpenClawStatus {
+            phase: Phase::Ready,
+            ..Default::default()
+        };
+        let s = failed(&ready, "InvalidSpec", "spec.x: bad; fix", true, Some(2));
+        assert_eq!(s.phase, Phase::Degraded);
+        let msg = s.message.unwrap();
+        assert!(
+            msg.contains("rejected") && msg.contains("spec.x: bad; fix"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -15,4 +15,4 @@ pub use apply::{FlyOptions, FlyRun, Outcome, PlannedCall};
 pub use build::{DesiredFly, build};
 pub use delete::delete;
 pub use error::FlyError;
-pub use status::status;
+pub use status::{Starting, gateway_phase, started_for, startup_budget, status};

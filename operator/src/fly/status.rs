@@ -60,15 +60,20 @@ pub fn status(
             Phase::Suspended,
             "suspended: machine stopped, volume and data kept".to_owned(),
         )
-    } else if healthy {
-        (Phase::Ready, "gateway healthy".to_owned())
-    } else if machine.is_none()
-        || check.is_none()
-        || matches!(state, Some(ref st) if st.is_transient())
-    {
-        (Phase::Provisioning, gateway_msg.clone())
     } else {
-        (Phase::Degraded, gateway_msg.clone())
+        let since_start = machine.and_then(|m| started_for(m, jiff::Timestamp::now()));
+        let starting = Starting {
+            previous: previous.phase,
+            since_start,
+            budget: startup_budget(desired),
+        };
+        let phase = gateway_phase(state.as_ref(), check.as_ref(), &starting);
+        let message = if phase == Phase::Ready {
+            "gateway healthy".to_owned()
+        } else {
+            gateway_msg.clone()
+        };
+        (phase, message)
     };
     let volume_size = outcome.volume.as_ref().map(|v| v.size_gb);
     let message = match volume_size {
@@ -119,6 +124,77 @@ pub fn status(
     let excess = s.last_drift_corrections.len().saturating_sub(DRIFT_KEPT);
     s.last_drift_corrections.drain(..excess);
     s
+}
+
+/// Where a gateway is in its start: the phase it had and how long ago its
+/// machine last started, against how long its image may take to answer.
+#[derive(Clone, Copy, Debug)]
+pub struct Starting {
+    /// The phase before this reconcile.
+    pub previous: Phase,
+    /// Time since the machine's last `started` event.
+    pub since_start: Option<std::time::Duration>,
+    /// How long the image may take to answer its first check.
+    pub budget: std::time::Duration,
+}
+
+/// How long a gateway may take from its machine's start to a passing check
+/// before a failing one means trouble: ours listens in milliseconds; the
+/// Node gateway takes 5–6 s on a quiet machine and a minute or more on a
+/// busy one (its Kubernetes startup probe allows 3 minutes).
+pub fn startup_budget(desired: &DesiredFly) -> std::time::Duration {
+    let node = desired
+        .machine
+        .init
+        .as_ref()
+        .and_then(|i| i.cmd.as_ref()?.first())
+        .is_some_and(|c| c == "node");
+    std::time::Duration::from_secs(if node { 180 } else { 30 })
+}
+
+/// Time since `m` last reached `started` (from its events).
+pub fn started_for(m: &fly_machines::Machine, now: jiff::Timestamp) -> Option<std::time::Duration> {
+    let at = m
+        .events
+        .iter()
+        .filter(|e| e.status == "started")
+        .filter_map(|e| e.at())
+        .max()?;
+    now.duration_since(at).try_into().ok()
+}
+
+/// The phase of a running (not suspended) gateway from its machine state,
+/// its health check, and where it is in its start: healthy is `Ready`; no
+/// machine yet, a machine in transition, or a check that has not run yet is
+/// `Provisioning`; so is a gateway that has not been up yet (this
+/// resource's previous phase is Pending/Provisioning) whose check is still
+/// at `warning` (Fly's state before a first result) or fails within its
+/// image's start-up budget. A gateway that was up and now fails, or keeps
+/// failing past the budget, is `Degraded`.
+pub fn gateway_phase(
+    state: Option<&MachineState>,
+    check: Option<&CheckState>,
+    starting: &Starting,
+) -> Phase {
+    let first_start = matches!(
+        starting.previous,
+        Phase::Pending | Phase::Provisioning | Phase::Failed
+    );
+    let within_budget = starting.since_start.is_some_and(|d| d < starting.budget);
+    match (state, check) {
+        (Some(MachineState::Started), Some(CheckState::Passing)) => Phase::Ready,
+        (None, _) | (_, None) => Phase::Provisioning,
+        (Some(st), _) if st.is_transient() => Phase::Provisioning,
+        (Some(MachineState::Started), Some(CheckState::Warning)) if first_start => {
+            Phase::Provisioning
+        }
+        (Some(MachineState::Started), Some(CheckState::Critical))
+            if first_start && within_budget =>
+        {
+            Phase::Provisioning
+        }
+        _ => Phase::Degraded,
+    }
 }
 
 #[cfg(test)]
@@ -218,6 +294,57 @@ mod tests {
             None,
         );
         assert_eq!(s.phase, Phase::Suspended);
+    }
+
+    #[test]
+    fn a_gateway_still_starting_is_provisioning() {
+        use std::time::Duration;
+        let started = Some(&MachineState::Started);
+        let warning = Some(&CheckState::Warning);
+        let critical = Some(&CheckState::Critical);
+        let at = |previous, secs| Starting {
+            previous,
+            since_start: Some(Duration::from_secs(secs)),
+            budget: Duration::from_secs(30),
+        };
+        for before in [Phase::Pending, Phase::Provisioning] {
+            assert_eq!(
+                gateway_phase(started, warning, &at(before, 1)),
+                Phase::Provisioning
+            );
+            assert_eq!(
+                gateway_phase(started, critical, &at(before, 5)),
+                Phase::Provisioning
+            );
+            assert_eq!(
+                gateway_phase(started, critical, &at(before, 60)),
+                Phase::Degraded
+            );
+        }
+        assert_eq!(
+            gateway_phase(started, warning, &at(Phase::Ready, 1)),
+            Phase::Degraded
+        );
+        assert_eq!(
+            gateway_phase(started, critical, &at(Phase::Ready, 1)),
+            Phase::Degraded
+        );
+        assert_eq!(
+            gateway_phase(started, Some(&CheckState::Passing), &at(Phase::Degraded, 1)),
+            Phase::Ready
+        );
+        let d = desired(false);
+        let s = status(
+            &d,
+            &outcome(Some(machine("started", Some("warning"))), 1),
+            &OpenClawStatus::default(),
+            None,
+        );
+        assert_eq!(
+            s.phase,
+            Phase::Provisioning,
+            "a fresh create is not Degraded"
+        );
     }
 
     #[test]
