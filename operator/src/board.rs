@@ -4,11 +4,11 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::RwLock;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::crd::OpenClawStatus;
 use crate::report::{Event, EventType, Reporter};
@@ -18,7 +18,7 @@ use crate::resource::ResourceKey;
 const EVENTS_KEPT: usize = 20;
 
 /// An event with its time.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RecordedEvent {
     /// RFC 3339.
     pub at: String,
@@ -28,19 +28,24 @@ pub struct RecordedEvent {
 }
 
 /// What the board knows about one resource.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     /// Latest status.
+    #[serde(default)]
     pub status: OpenClawStatus,
     /// Recent events, oldest first.
+    #[serde(default)]
     pub events: VecDeque<RecordedEvent>,
     /// Where the gateway is reachable from this host (embedded fly-local).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_url: Option<String>,
     /// How a person gets the gateway token (never the token itself).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_hint: Option<String>,
+    /// When this board first heard of the resource (RFC 3339): the AGE column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
 }
 
 /// Statuses and events of every resource, keyed by `namespace/name`.
@@ -48,9 +53,29 @@ pub struct Entry {
 pub struct Board {
     entries: RwLock<BTreeMap<ResourceKey, Entry>>,
     file_errors: RwLock<BTreeMap<PathBuf, String>>,
+    skipped: RwLock<BTreeMap<PathBuf, Vec<String>>>,
+    /// Stable local ports (a fly-local): local URLs are shown through them.
+    access: OnceLock<Arc<crate::access::StableAccess>>,
 }
 
 impl Board {
+    /// Shows local URLs through `access`'s stable ports from now on.
+    pub fn use_stable_access(&self, access: Arc<crate::access::StableAccess>) {
+        if self.access.set(access).is_err() {
+            tracing::warn!("stable local access was already set; keeping the first");
+        }
+    }
+
+    fn entry_mut<'a>(
+        entries: &'a mut BTreeMap<ResourceKey, Entry>,
+        key: &ResourceKey,
+    ) -> &'a mut Entry {
+        entries.entry(key.clone()).or_insert_with(|| Entry {
+            since: Some(jiff::Timestamp::now().to_string()),
+            ..Entry::default()
+        })
+    }
+
     /// A copy of every entry (for rendering and `/status`).
     pub fn snapshot(&self) -> BTreeMap<ResourceKey, Entry> {
         self.entries.read().expect("board lock").clone()
@@ -63,12 +88,7 @@ impl Board {
 
     /// Records how to get a gateway's token.
     pub fn set_token_hint(&self, key: &ResourceKey, hint: Option<String>) {
-        self.entries
-            .write()
-            .expect("board lock")
-            .entry(key.clone())
-            .or_default()
-            .token_hint = hint;
+        Self::entry_mut(&mut self.entries.write().expect("board lock"), key).token_hint = hint;
     }
 
     /// Replaces the list of files that cannot be read, logging new problems.
@@ -87,22 +107,44 @@ impl Board {
         self.file_errors.read().expect("board lock").clone()
     }
 
+    /// Replaces the list of skipped documents, logging new ones as warnings.
+    pub fn set_skipped(&self, skipped: BTreeMap<PathBuf, Vec<String>>) {
+        let mut current = self.skipped.write().expect("board lock");
+        for (path, docs) in &skipped {
+            for d in docs {
+                if !current.get(path).is_some_and(|c| c.contains(d)) {
+                    tracing::warn!(file = %path.display(), "{d}");
+                }
+            }
+        }
+        *current = skipped;
+    }
+
+    /// Documents that are not `OpenClaw` resources, per file, with the reason.
+    pub fn skipped(&self) -> BTreeMap<PathBuf, Vec<String>> {
+        self.skipped.read().expect("board lock").clone()
+    }
+
     /// Forgets a resource (after deletion).
     pub fn remove(&self, key: &ResourceKey) {
         self.entries.write().expect("board lock").remove(key);
+        if let Some(access) = self.access.get() {
+            access.release(key);
+        }
     }
 
-    /// Records where a gateway is reachable locally.
+    /// Records where a gateway is reachable locally (fly-local's address for
+    /// it; shown through its stable port when there is one).
     pub fn set_local_url(&self, key: &ResourceKey, url: Option<String>) {
-        self.entries
-            .write()
-            .expect("board lock")
-            .entry(key.clone())
-            .or_default()
-            .local_url = url;
+        let url = match self.access.get() {
+            Some(access) => access.route(key, url),
+            None => url,
+        };
+        Self::entry_mut(&mut self.entries.write().expect("board lock"), key).local_url = url;
     }
 
-    /// `/status` body: `{"resources": {"default/a": {...}}, "fileErrors": {...}}`.
+    /// `/status` body: `{"resources": {"default/a": {...}}, "fileErrors": {...},
+    /// "skipped": {"file": ["document 2 … skipped: …"]}}`.
     pub fn to_json(&self) -> serde_json::Value {
         let resources: serde_json::Map<String, serde_json::Value> = self
             .snapshot()
@@ -114,7 +156,12 @@ impl Board {
             .into_iter()
             .map(|(p, e)| (p.display().to_string(), serde_json::Value::String(e)))
             .collect();
-        serde_json::json!({ "resources": resources, "fileErrors": files })
+        let skipped: serde_json::Map<String, serde_json::Value> = self
+            .skipped()
+            .into_iter()
+            .map(|(p, d)| (p.display().to_string(), serde_json::json!(d)))
+            .collect();
+        serde_json::json!({ "resources": resources, "fileErrors": files, "skipped": skipped })
     }
 }
 
@@ -129,7 +176,7 @@ impl Reporter for Board {
             }
         }
         let mut entries = self.entries.write().expect("board lock");
-        let events = &mut entries.entry(key.clone()).or_default().events;
+        let events = &mut Self::entry_mut(&mut entries, key).events;
         if events.len() == EVENTS_KEPT {
             events.pop_front();
         }
@@ -141,12 +188,8 @@ impl Reporter for Board {
     }
 
     fn status<'a>(&'a self, key: &'a ResourceKey, status: &'a OpenClawStatus) -> BoxFuture<'a, ()> {
-        self.entries
-            .write()
-            .expect("board lock")
-            .entry(key.clone())
-            .or_default()
-            .status = status.clone();
+        Self::entry_mut(&mut self.entries.write().expect("board lock"), key).status =
+            status.clone();
         async {}.boxed()
     }
 }

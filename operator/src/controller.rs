@@ -59,6 +59,7 @@ impl Controller {
     /// declarations to theirs, and tells removed ones to delete.
     pub fn apply(&mut self, snap: &Snapshot) {
         self.board.set_file_errors(snap.file_errors.clone());
+        self.board.set_skipped(snap.skipped.clone());
         self.ctx.metrics.resources.set(snap.resources.len() as i64);
         for (key, declared) in &snap.resources {
             let digest = declared.digest();

@@ -6,6 +6,7 @@
 //! (the only side effects) → status. Front ends (`up`, `plan`, and later the
 //! cluster `run`) feed resources in; backends turn them into platform objects.
 
+pub mod access;
 pub mod applied;
 pub mod board;
 pub mod cli;
@@ -19,13 +20,16 @@ pub mod embedded;
 pub mod fly;
 pub mod kubernetes;
 pub mod metrics;
+pub mod private_file;
 pub mod reconcile;
 pub mod report;
 pub mod resource;
+pub mod running;
 pub mod secrets;
 pub mod server;
 pub mod source;
 pub mod status;
 pub mod table;
 pub mod telemetry;
+pub mod tui;
 pub mod validate;

@@ -40,7 +40,19 @@ fn main() -> anyhow::Result<ExitCode> {
             runtime()?.block_on(commands::run::run(args))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Status(args) => code(commands::status::status(args)),
+        Command::Logs(args) => code(commands::logs::logs(args)),
+        Command::Token(args) => code(commands::token::token(args)),
+        Command::Proxy(args) => code(commands::proxy::proxy(args)),
+        Command::Import(args) => code(commands::import::import(args)),
     }
+}
+
+/// Runs a day-2 command, which logs to stderr (warnings only, unless
+/// RUST_LOG says otherwise) and returns its exit code.
+fn code(cmd: impl std::future::Future<Output = anyhow::Result<u8>>) -> anyhow::Result<ExitCode> {
+    openclaw_operator::telemetry::to_stderr_quiet();
+    Ok(ExitCode::from(runtime()?.block_on(cmd)?))
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {

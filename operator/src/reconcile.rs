@@ -46,6 +46,9 @@ pub struct Context {
     /// The record of applied resources (`up`): each Fly resource is recorded
     /// before its first write, so a restart can prune what was removed meanwhile.
     pub applied: Option<Arc<crate::applied::AppliedStore>>,
+    /// What the fly-local behind `fly` can run, when it is one: an image it
+    /// cannot run is an invalid spec, refused before any write.
+    pub local_images: Option<crate::embedded::LocalImages>,
 }
 
 /// What to do after a reconcile.
@@ -210,6 +213,11 @@ async fn run(
                 .event(key, Event::warning("SpecWarning", w.clone()))
                 .await;
         }
+    }
+    if let (Some(images), Target::Fly(_)) = (&ctx.local_images, &valid.target)
+        && let Err(e) = images.check(&valid.image)
+    {
+        return Err((ReconcileError::Spec(SpecErrors(vec![e])), Some(valid)));
     }
     let target = match &valid.target {
         Target::Fly(t) => t.clone(),

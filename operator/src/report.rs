@@ -3,13 +3,13 @@
 //! in-memory [`crate::board::Board`] behind `up`'s table and `/status`.
 
 use futures::future::BoxFuture;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::crd::OpenClawStatus;
 use crate::resource::ResourceKey;
 
 /// Kubernetes event types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventType {
     /// Something went as intended (created, healed).
     Normal,
@@ -18,7 +18,7 @@ pub enum EventType {
 }
 
 /// An Event about one resource, e.g. `DriftCorrected`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     /// Normal or Warning.
     #[serde(rename = "type")]

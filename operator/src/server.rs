@@ -1,5 +1,6 @@
 //! The observability server: `/metrics` (Prometheus text), `/healthz`, and
-//! `/status` (the directory front end's board as JSON).
+//! `/status` (the directory front end's board as JSON); `up` adds its
+//! control API (see [`crate::running::control`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -41,6 +42,19 @@ async fn metrics_handler(State(s): State<AppState>) -> impl IntoResponse {
 
 async fn status_handler(State(s): State<AppState>) -> impl IntoResponse {
     axum::Json(s.board.to_json())
+}
+
+/// Serves `app` on an already bound `listener` in the background.
+pub fn serve_on(listener: std::net::TcpListener, app: Router) -> std::io::Result<SocketAddr> {
+    listener.set_nonblocking(true)?;
+    let listener = TcpListener::from_std(listener)?;
+    let bound = listener.local_addr()?;
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "metrics server stopped");
+        }
+    });
+    Ok(bound)
 }
 
 /// Binds `addr` and serves in the background; returns the bound address

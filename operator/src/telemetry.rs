@@ -20,6 +20,19 @@ pub fn to_stderr() {
         .try_init();
 }
 
+/// Logs warnings to stderr (`RUST_LOG` overrides): for commands whose
+/// stdout is their output.
+pub fn to_stderr_quiet() {
+    use std::io::IsTerminal;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    // Another subscriber already set: keep it.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 /// Logs to `path` (appending); falls back to stderr if it cannot be opened.
 pub fn to_file(path: &Path) {
     if let Some(dir) = path.parent() {

@@ -224,6 +224,7 @@ async fn apply(o: Arc<OpenClaw>, ctx: &Shared) -> Result<Action, ClusterError> {
         local: None,
         // The cluster's finalizers remember deleted resources.
         applied: None,
+        local_images: None,
     };
     let previous = ctx.reporter.previous(&key, &o);
     let r = reconcile::reconcile(&key, &object, None, &previous, &rctx).await;

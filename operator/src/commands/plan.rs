@@ -27,6 +27,7 @@ pub async fn plan(args: PlanArgs) -> anyhow::Result<u8> {
     };
     let resolver = LocalSecretResolver {
         read_only: true,
+        policy: args.secrets.policy(),
         ..LocalSecretResolver::with_generated_dir(telemetry::state_dir().join("secrets"))
     };
     let (snap, _) = DirectorySource::new(args.source.paths.clone()).refresh();
@@ -36,6 +37,13 @@ pub async fn plan(args: PlanArgs) -> anyhow::Result<u8> {
     for (path, e) in &snap.file_errors {
         code = 1;
         let _ = writeln!(out, "! {}: {e}\n", path.display());
+    }
+    // Not errors (a GitOps directory may hold other manifests), but never silent.
+    for (path, docs) in &snap.skipped {
+        for d in docs {
+            let _ = writeln!(out, "~ {}: {d}", path.display());
+        }
+        out.push('\n');
     }
     let opts = FlyOptions::default();
     for (key, declared) in &snap.resources {

@@ -7,7 +7,11 @@
 //!   absent for [`REMOVAL_GRACE`], so an editor's write-then-rename save does
 //!   not delete and recreate a gateway;
 //! - a resource declared twice keeps its first declaration (in path order) and
-//!   the later file gets an error.
+//!   the later file gets an error;
+//! - a document that is not an `OpenClaw` resource is skipped and said
+//!   ([`Snapshot::skipped`]), never silently ignored.
+//!
+//! `-` names standard input, read once (`import … | plan -f -`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -28,12 +32,21 @@ const DEBOUNCE: Duration = Duration::from_millis(150);
 
 const EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
+/// The `-f` argument that reads standard input.
+pub const STDIN_ARG: &str = "-";
+
+/// How standard input is named in snapshots and messages (its directory,
+/// the current one, anchors relative `file:` secrets).
+pub const STDIN_ORIGIN: &str = "<stdin>";
+
 /// Lists the files named by `paths`: files as given, directories recursively
 /// (`*.yaml`, `*.yml`, `*.json`, skipping hidden entries), sorted.
 pub fn scan(paths: &[PathBuf]) -> BTreeSet<PathBuf> {
     let mut out = BTreeSet::new();
     for p in paths {
-        if p.is_dir() {
+        if p.as_os_str() == STDIN_ARG {
+            out.insert(PathBuf::from(STDIN_ORIGIN));
+        } else if p.is_dir() {
             walk_dir(p, &mut out);
         } else {
             out.insert(p.clone());
@@ -71,6 +84,7 @@ fn walk_dir(dir: &Path, out: &mut BTreeSet<PathBuf>) {
 struct FileState {
     digest: String,
     declared: Vec<Arc<Declared>>,
+    skipped: Vec<String>,
     error: Option<String>,
     missing_since: Option<Instant>,
 }
@@ -80,6 +94,8 @@ struct FileState {
 pub struct DirectorySource {
     paths: Vec<PathBuf>,
     files: BTreeMap<PathBuf, FileState>,
+    /// Standard input, once read (it cannot be read twice).
+    stdin: Option<std::io::Result<Vec<u8>>>,
 }
 
 impl DirectorySource {
@@ -88,6 +104,27 @@ impl DirectorySource {
         Self {
             paths,
             files: BTreeMap::new(),
+            stdin: None,
+        }
+    }
+
+    /// Whether these paths read standard input (which cannot be watched).
+    pub fn reads_stdin(paths: &[PathBuf]) -> bool {
+        paths.iter().any(|p| p.as_os_str() == STDIN_ARG)
+    }
+
+    fn read(&mut self, path: &Path) -> std::io::Result<Vec<u8>> {
+        if path.as_os_str() != STDIN_ORIGIN {
+            return std::fs::read(path);
+        }
+        let read = self.stdin.get_or_insert_with(|| {
+            use std::io::Read;
+            let mut buf = Vec::new();
+            std::io::stdin().read_to_end(&mut buf).map(|_| buf)
+        });
+        match read {
+            Ok(bytes) => Ok(bytes.clone()),
+            Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
         }
     }
 
@@ -97,9 +134,10 @@ impl DirectorySource {
         let now = Instant::now();
         let present = scan(&self.paths);
         for path in &present {
+            let read = self.read(path);
             let state = self.files.entry(path.clone()).or_default();
             state.missing_since = None;
-            match std::fs::read(path) {
+            match read {
                 Err(e) => state.error = Some(format!("cannot read: {e}")),
                 Ok(bytes) => {
                     let digest = digest_hex(&bytes);
@@ -111,8 +149,9 @@ impl DirectorySource {
                         .map_err(|_| "not UTF-8 text".to_owned())
                         .and_then(|text| parse_file(path, &text));
                     match parsed {
-                        Ok(decls) => {
-                            state.declared = decls.into_iter().map(Arc::new).collect();
+                        Ok(parsed) => {
+                            state.declared = parsed.declared.into_iter().map(Arc::new).collect();
+                            state.skipped = parsed.skipped;
                             state.error = None;
                         }
                         Err(e) => state.error = Some(e),
@@ -131,7 +170,7 @@ impl DirectorySource {
             keep
         });
         for p in &self.paths {
-            if !p.exists() && !self.files.contains_key(p) {
+            if p.as_os_str() != STDIN_ARG && !p.exists() && !self.files.contains_key(p) {
                 // Named on the command line but absent: say so (nothing to keep).
                 self.files.insert(
                     p.clone(),
@@ -151,6 +190,9 @@ impl DirectorySource {
         for (path, state) in &self.files {
             if let Some(e) = &state.error {
                 snap.file_errors.insert(path.clone(), e.clone());
+            }
+            if !state.skipped.is_empty() {
+                snap.skipped.insert(path.clone(), state.skipped.clone());
             }
             for d in &state.declared {
                 if let Some(first) = snap.resources.get(&d.key) {
@@ -186,7 +228,7 @@ impl DirectorySource {
                     let _ = ev_tx.send(());
                 }
             })?;
-        for p in &self.paths {
+        for p in self.paths.iter().filter(|p| p.as_os_str() != STDIN_ARG) {
             // Watch a file's directory, not the file: editors replace files by rename.
             let (target, mode) = if p.is_dir() {
                 (p.clone(), RecursiveMode::Recursive)
@@ -280,6 +322,28 @@ mod tests {
         let only = snap.resources.values().next().unwrap();
         assert!(only.origin.ends_with("1.yaml"));
         assert!(snap.file_errors[&dir.path().join("2.yml")].contains("again"));
+    }
+
+    #[test]
+    fn skipped_documents_are_named_per_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("mixed.yaml");
+        std::fs::write(
+            &f,
+            format!("{A}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm}}\n"),
+        )
+        .unwrap();
+        let (snap, _) = DirectorySource::new(vec![dir.path().to_path_buf()]).refresh();
+        assert_eq!(snap.resources.len(), 1);
+        assert!(
+            snap.skipped[&f][0].contains("kind ConfigMap (v1)"),
+            "{:?}",
+            snap.skipped
+        );
+        assert!(
+            snap.file_errors.is_empty(),
+            "a skipped document is not an error"
+        );
     }
 
     #[tokio::test]

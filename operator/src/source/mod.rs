@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use directory::{DirectorySource, scan};
-pub use parse::parse_file;
+pub use directory::{DirectorySource, STDIN_ARG, STDIN_ORIGIN, scan};
+pub use parse::{Parsed, parse_file};
 
 use crate::crd::OpenClaw;
 use crate::resource::ResourceKey;
@@ -48,4 +48,6 @@ pub struct Snapshot {
     /// Files that could not be read or parsed, with the reason. What such a
     /// file declared before it broke stays in `resources`.
     pub file_errors: BTreeMap<PathBuf, String>,
+    /// Documents that are not `OpenClaw` resources, per file: which and why.
+    pub skipped: BTreeMap<PathBuf, Vec<String>>,
 }
