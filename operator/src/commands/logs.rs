@@ -64,7 +64,7 @@ pub async fn logs(args: LogsArgs) -> anyhow::Result<u8> {
                 }
                 wait = (wait * 2).min(MAX_WAIT);
             }
-            Err(e) if args.follow && (source.embedded || e.is_retryable_transport()) => {
+            Err(e) if args.follow && (source.embedded || retryable(&e)) => {
                 if !said_waiting {
                     eprintln!(
                         "logs: {} did not answer ({e}); waiting for it…",
@@ -95,21 +95,15 @@ pub async fn logs(args: LogsArgs) -> anyhow::Result<u8> {
     }
 }
 
-trait Retryable {
-    fn is_retryable_transport(&self) -> bool;
-}
-
-impl Retryable for fly_machines::Error {
-    /// Worth another try while following: the API was unreachable or busy.
-    fn is_retryable_transport(&self) -> bool {
-        matches!(
-            self,
-            fly_machines::Error::Transport { .. }
-                | fly_machines::Error::Timeout { .. }
-                | fly_machines::Error::Server(_)
-                | fly_machines::Error::RateLimited { .. }
-        )
-    }
+/// Worth another try while following: the API was unreachable or busy.
+fn retryable(e: &fly_machines::Error) -> bool {
+    matches!(
+        e,
+        fly_machines::Error::Transport { .. }
+            | fly_machines::Error::Timeout { .. }
+            | fly_machines::Error::Server(_)
+            | fly_machines::Error::RateLimited { .. }
+    )
 }
 
 fn is_after(e: &LogEntry, cutoff: Option<jiff::Timestamp>) -> bool {
@@ -175,10 +169,7 @@ async fn find_source(args: &LogsArgs) -> anyhow::Result<Source> {
         }
         return api_source(args, app).await;
     }
-    let app = args
-        .app
-        .clone()
-        .unwrap_or_else(|| ResourceName::parse(&args.name).name);
+    let app = args.app.clone().unwrap_or_else(|| bare_name(&args.name));
     api_source(args, app).await
 }
 
@@ -216,17 +207,9 @@ async fn api_source(args: &LogsArgs, app: String) -> anyhow::Result<Source> {
     })
 }
 
-/// `name` or `namespace/name` as typed.
-struct ResourceName {
-    name: String,
-}
-
-impl ResourceName {
-    fn parse(s: &str) -> Self {
-        Self {
-            name: s.rsplit('/').next().unwrap_or(s).to_owned(),
-        }
-    }
+/// The name of `name` or `namespace/name`: the default app name.
+pub fn bare_name(s: &str) -> String {
+    s.rsplit('/').next().unwrap_or(s).to_owned()
 }
 
 #[cfg(test)]
@@ -253,6 +236,6 @@ mod tests {
         assert!(is_after(&e, Some(before)));
         assert!(!is_after(&e, Some(after)));
         assert!(is_after(&e, None));
-        assert_eq!(ResourceName::parse("team/claw").name, "claw");
+        assert_eq!(bare_name("team/claw"), "claw");
     }
 }

@@ -135,13 +135,10 @@ async fn internal_port(client: &fly_machines::Client, app: &str) -> u16 {
 async fn find_upstream(args: &ProxyArgs) -> anyhow::Result<(Arc<dyn Upstream>, u16, String)> {
     let state = telemetry::state_dir();
     let found = running::find(&state, &args.name).await?;
-    let mut app = args.app.clone().unwrap_or_else(|| {
-        args.name
-            .rsplit('/')
-            .next()
-            .unwrap_or(&args.name)
-            .to_owned()
-    });
+    let mut app = args
+        .app
+        .clone()
+        .unwrap_or_else(|| super::logs::bare_name(&args.name));
     if let Some(found) = &found {
         if let Some(url) = found.entry["localUrl"].as_str()
             && let Some(target) = authority(url)

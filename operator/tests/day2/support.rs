@@ -169,7 +169,12 @@ impl Up {
 
     /// Polls `/status` until `key` is in `phase` (60 s at most).
     pub async fn wait_phase(&self, key: &str, phase: &str) -> Value {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        self.wait_phase_within(key, phase, 60).await
+    }
+
+    /// Polls `/status` until `key` is in `phase`, `secs` at most.
+    pub async fn wait_phase_within(&self, key: &str, phase: &str, secs: u64) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         loop {
             let s = self.status(key).await;
             if s["status"]["phase"] == phase && (phase != "Ready" || s["localUrl"].is_string()) {
