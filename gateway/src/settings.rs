@@ -68,6 +68,11 @@ pub struct AuthSettings {
 #[derive(Debug, Clone, Default)]
 pub struct ControlUiSettings {
     pub enabled: bool,
+    /// An installed official Control UI to serve instead of the embedded page:
+    /// `OPENCLAW_CONTROL_UI_DIR`, else `gateway.controlUi.root` (the original's key).
+    pub root: Option<PathBuf>,
+    /// `gateway.controlUi.basePath`, normalised as the original does (`""` or `/x`).
+    pub base_path: String,
     pub allowed_origins: Vec<String>,
     pub host_header_fallback: bool,
 }
@@ -140,8 +145,33 @@ impl Settings {
             return Err(StartupError::config(message));
         }
         let ui = gw.control_ui.clone().unwrap_or_default();
+        let root = match env.get_trimmed("OPENCLAW_CONTROL_UI_DIR") {
+            Some(dir) => Some(PathBuf::from(dir)),
+            None => match &ui.root {
+                None => None,
+                Some(serde_json::Value::String(dir)) if !dir.trim().is_empty() => {
+                    Some(PathBuf::from(dir.trim()))
+                }
+                Some(other) => {
+                    return Err(StartupError::config(format!(
+                        "gateway.controlUi.root: expected a directory path, got {other}."
+                    )));
+                }
+            },
+        };
+        let base_path = match &ui.base_path {
+            None => String::new(),
+            Some(serde_json::Value::String(path)) => normalize_base_path(path),
+            Some(other) => {
+                return Err(StartupError::config(format!(
+                    "gateway.controlUi.basePath: expected a path such as \"/openclaw\", got {other}."
+                )));
+            }
+        };
         let control_ui = ControlUiSettings {
             enabled: ui.enabled.unwrap_or(true),
+            root,
+            base_path,
             allowed_origins: ui.allowed_origins.unwrap_or_default(),
             host_header_fallback: ui
                 .dangerously_allow_host_header_origin_fallback
@@ -174,6 +204,22 @@ impl Settings {
             warnings,
         })
     }
+}
+
+/// `" openclaw/ "` → `"/openclaw"`, `"/"` or blank → `""` (the original's normalisation).
+pub fn normalize_base_path(raw: &str) -> String {
+    let value = raw.trim();
+    if value.is_empty() || value == "/" {
+        return String::new();
+    }
+    let with_slash = if value.starts_with('/') {
+        value.to_owned()
+    } else {
+        format!("/{value}")
+    };
+    with_slash
+        .strip_suffix('/')
+        .map_or(with_slash.clone(), str::to_owned)
 }
 
 fn resolve_auth(

@@ -182,13 +182,13 @@ fn load_distinguishes_missing_from_unreadable_and_never_writes() {
 
 #[test]
 fn unimplemented_gateway_keys_are_listed() {
-    let cfg = validate_str("{gateway: {tailscale: {mode: 'off'}, auth: {rateLimit: {}}, controlUi: {basePath: '/x', allowedOrigins: []}}}").unwrap();
+    let cfg = validate_str("{gateway: {tailscale: {mode: 'off'}, auth: {rateLimit: {}}, controlUi: {basePath: '/x', allowedOrigins: [], embedSandbox: 'strict'}}}").unwrap();
     assert_eq!(
         cfg.unimplemented_keys(),
         [
             "gateway.tailscale",
             "gateway.auth.rateLimit",
-            "gateway.controlUi.basePath"
+            "gateway.controlUi.embedSandbox"
         ]
     );
 }

@@ -183,3 +183,49 @@ fn both_secrets_without_mode_use_password_and_warn() {
     assert_eq!(s.auth.shared_secret.unwrap().expose(), "p");
     assert_eq!(s.warnings.len(), 1);
 }
+
+#[test]
+fn control_ui_root_and_base_path() {
+    let s = resolve(Overrides::default(), &[], "{}", false).unwrap();
+    assert_eq!(
+        (s.control_ui.root, s.control_ui.base_path.as_str()),
+        (None, "")
+    );
+    let s = resolve(
+        Overrides::default(),
+        &[],
+        "{gateway:{controlUi:{root:'/opt/ui', basePath:' openclaw/ '}}}",
+        false,
+    )
+    .unwrap();
+    assert_eq!(s.control_ui.root.as_deref(), Some(Path::new("/opt/ui")));
+    assert_eq!(s.control_ui.base_path, "/openclaw");
+    // The environment variable wins over the config file.
+    let env = [("OPENCLAW_CONTROL_UI_DIR", "/srv/control-ui")];
+    let s = resolve(
+        Overrides::default(),
+        &env,
+        "{gateway:{controlUi:{root:'/opt/ui'}}}",
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        s.control_ui.root.as_deref(),
+        Some(Path::new("/srv/control-ui"))
+    );
+    let e = resolve(
+        Overrides::default(),
+        &[],
+        "{gateway:{controlUi:{root:3}}}",
+        false,
+    )
+    .unwrap_err();
+    assert!(
+        e.message.contains("gateway.controlUi.root"),
+        "{}",
+        e.message
+    );
+    for (raw, want) in [("/", ""), ("", ""), ("/a/", "/a"), ("a/b", "/a/b")] {
+        assert_eq!(normalize_base_path(raw), want, "{raw:?}");
+    }
+}

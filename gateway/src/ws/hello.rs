@@ -45,6 +45,7 @@ pub fn hello_ok(gateway: &Gateway, conn_id: &str, admission: &Admission) -> Valu
             "version": COMPAT_VERSION,
             "buildId": BUILD_ID,
             "bootId": gateway.boot_id,
+            "controlUiBuildSource": crate::http::control_ui_build_source(gateway),
             "connId": conn_id,
         },
         "features": { "methods": methods, "events": events },

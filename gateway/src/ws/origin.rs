@@ -164,6 +164,7 @@ mod tests {
             enabled: true,
             allowed_origins: vec!["https://ops.example.com".into()],
             host_header_fallback: false,
+            ..ControlUiSettings::default()
         };
         let ok = |p: &Peer, ui| check(p, ui, &policy).is_ok();
         // The page we served ourselves, on any host.

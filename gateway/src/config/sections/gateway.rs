@@ -146,11 +146,13 @@ pub struct ControlUiConfig {
     pub allowed_origins: Option<Vec<String>>,
     /// Accept a browser whose `Origin` matches the request's `Host` header.
     pub dangerously_allow_host_header_origin_fallback: Option<bool>,
-    // Known to the original, not implemented here.
+    /// URL prefix the Control UI is served under (`/openclaw`).
     pub base_path: Option<Value>,
+    /// A directory holding an official Control UI build to serve.
+    pub root: Option<Value>,
+    // Known to the original, not implemented here.
     pub dangerously_disable_device_auth: Option<Value>,
     pub experimental: Option<Value>,
-    pub root: Option<Value>,
     pub environment: Option<Value>,
     pub community_invite: Option<Value>,
     pub github: Option<Value>,
@@ -196,13 +198,11 @@ impl GatewayConfig {
             keys.extend(present(
                 "gateway.controlUi",
                 &[
-                    ("basePath", &ui.base_path),
                     (
                         "dangerouslyDisableDeviceAuth",
                         &ui.dangerously_disable_device_auth,
                     ),
                     ("experimental", &ui.experimental),
-                    ("root", &ui.root),
                     ("environment", &ui.environment),
                     ("communityInvite", &ui.community_invite),
                     ("github", &ui.github),

@@ -1,4 +1,4 @@
-//! The Control UI: one static page (HTML, JS, CSS compiled into the binary), no build step.
+//! Our embedded Control UI: one static page (HTML, JS, CSS compiled into the binary), no build step.
 //!
 //! Served at `/` and, like the original's single-page app, at any extension-less GET path
 //! that is not an API route. A strict CSP allows only our own script and style files and
@@ -7,18 +7,17 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::state::Gateway;
 
-const INDEX_HTML: &str = include_str!("../ui/index.html");
-const APP_JS: &str = include_str!("../ui/app.js");
-const CHAT_JS: &str = include_str!("../ui/chat.js");
-const CHANNELS_JS: &str = include_str!("../ui/channels.js");
-const APP_CSS: &str = include_str!("../ui/app.css");
+const INDEX_HTML: &str = include_str!("../../ui/index.html");
+const APP_JS: &str = include_str!("../../ui/app.js");
+const CHAT_JS: &str = include_str!("../../ui/chat.js");
+const CHANNELS_JS: &str = include_str!("../../ui/channels.js");
+const APP_CSS: &str = include_str!("../../ui/app.css");
 
 /// Only our own files, no inline code, no framing, WebSockets to this origin.
 const CSP: &str = "default-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:";
@@ -54,11 +53,23 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
-/// The page, unless `gateway.controlUi.enabled` is false.
-pub fn index(gateway: &Gateway) -> Response {
-    if !gateway.settings.control_ui.enabled {
-        return super::not_found();
+/// The page for `/` and client-side routes (extension-less GET paths that are not API
+/// routes); files, API paths and other methods get 404.
+pub fn page(method: &Method, path: &str) -> Response {
+    let last = path.rsplit('/').next().unwrap_or("");
+    let api = ["/api/", "/v1/", "/tools/"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    if *method == Method::GET && !last.contains('.') && !api {
+        return index();
     }
+    if *method == Method::HEAD {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    super::super::not_found()
+}
+
+fn index() -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
@@ -69,20 +80,4 @@ pub fn index(gateway: &Gateway) -> Response {
         INDEX_HTML,
     )
         .into_response()
-}
-
-/// Client-side routes get the page; files, API paths and non-GET requests get 404.
-pub async fn fallback(State(gateway): State<Arc<Gateway>>, request: Request) -> Response {
-    let path = request.uri().path();
-    let last = path.rsplit('/').next().unwrap_or("");
-    let api = ["/api/", "/v1/", "/tools/"]
-        .iter()
-        .any(|p| path.starts_with(p));
-    if request.method() == Method::GET && !last.contains('.') && !api {
-        return index(&gateway);
-    }
-    if request.method() == Method::HEAD {
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    super::not_found()
 }
