@@ -6,5 +6,6 @@ use crate::state::GatewayBuilder;
 pub fn install(builder: &mut GatewayBuilder) {
     crate::ws::methods::install(builder);
     let engine = crate::agents::install(builder);
+    crate::system::install(builder, engine.clone());
     crate::channels::install(builder, engine);
 }

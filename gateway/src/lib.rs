@@ -19,5 +19,6 @@ pub mod server;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod system;
 pub mod version;
 pub mod ws;

@@ -71,7 +71,10 @@ pub fn install(builder: &mut GatewayBuilder) -> Option<Engine> {
         Err(e) => {
             let reason = format!("agents are unavailable: {e}");
             tracing::error!(target: "agents", "{reason}");
-            for (name, scope) in methods::METHODS {
+            let daily = super::protocol::daily::METHODS
+                .iter()
+                .map(|(n, s, _, _)| (n, s));
+            for (name, scope) in methods::METHODS.iter().map(|(n, s)| (n, s)).chain(daily) {
                 let reason = reason.clone();
                 builder
                     .methods
@@ -90,7 +93,7 @@ pub fn install(builder: &mut GatewayBuilder) -> Option<Engine> {
     engine
 }
 
-fn scope_of(scope: AgentScope) -> Scope {
+pub(crate) fn scope_of(scope: AgentScope) -> Scope {
     match scope {
         AgentScope::Read => Scope::Read,
         AgentScope::Write => Scope::Write,
@@ -98,7 +101,7 @@ fn scope_of(scope: AgentScope) -> Scope {
     }
 }
 
-fn shape(e: MethodError) -> ErrorShape {
+pub(crate) fn shape(e: MethodError) -> ErrorShape {
     let code = match e.code {
         methods::ErrorCode::InvalidRequest => ErrorCode::InvalidRequest,
         methods::ErrorCode::Unavailable => ErrorCode::Unavailable,
@@ -137,6 +140,21 @@ fn register(builder: &mut GatewayBuilder, engine: Engine) {
     register_method!(builder, engine, "agent.wait", methods::agent_wait);
     register_method!(builder, engine, "models.list", methods::models_list);
     register_method!(builder, engine, "agents.list", methods::agents_list);
+    for (name, scope, advertised, handler) in super::protocol::daily::METHODS {
+        let engine = engine.clone();
+        let handler = *handler;
+        let run = move |call: Call| {
+            let engine = engine.clone();
+            async move { handler(&engine, call.params.as_ref()).await.map_err(shape) }
+        };
+        if *advertised {
+            builder.methods.register(name, scope_of(*scope), run);
+        } else {
+            builder
+                .methods
+                .register_unadvertised(name, scope_of(*scope), run);
+        }
+    }
     {
         // `agent` answers twice with the same id: accepted at once, then the end.
         let engine = engine.clone();

@@ -56,6 +56,9 @@ type Handler = Arc<dyn Fn(Call) -> BoxFuture + Send + Sync>;
 pub struct Method {
     pub scope: Scope,
     handler: Handler,
+    /// Listed in `hello-ok.features.methods` (the original answers some methods it
+    /// does not list, such as `sessions.usage`).
+    advertised: bool,
 }
 
 impl Method {
@@ -79,8 +82,29 @@ impl MethodRegistry {
         F: Fn(Call) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = CallResult> + Send + 'static,
     {
+        self.insert(name, scope, true, handler);
+    }
+
+    /// Registers `name` like [`Self::register`], without listing it in `hello-ok`.
+    pub fn register_unadvertised<F, Fut>(&mut self, name: &str, scope: Scope, handler: F)
+    where
+        F: Fn(Call) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = CallResult> + Send + 'static,
+    {
+        self.insert(name, scope, false, handler);
+    }
+
+    fn insert<F, Fut>(&mut self, name: &str, scope: Scope, advertised: bool, handler: F)
+    where
+        F: Fn(Call) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = CallResult> + Send + 'static,
+    {
         let handler: Handler = Arc::new(move |call| Box::pin(handler(call)));
-        let method = Method { scope, handler };
+        let method = Method {
+            scope,
+            handler,
+            advertised,
+        };
         match self.methods.iter_mut().find(|(n, _)| n == name) {
             Some(slot) => slot.1 = method,
             None => self.methods.push((name.to_owned(), method)),
@@ -98,8 +122,13 @@ impl MethodRegistry {
         self.methods.iter().find(|(n, _)| n == name).map(|(_, m)| m)
     }
 
+    /// The methods `hello-ok` lists.
     pub fn method_names(&self) -> Vec<&str> {
-        self.methods.iter().map(|(n, _)| n.as_str()).collect()
+        self.methods
+            .iter()
+            .filter(|(_, m)| m.advertised)
+            .map(|(n, _)| n.as_str())
+            .collect()
     }
 
     pub fn event_names(&self) -> Vec<&str> {

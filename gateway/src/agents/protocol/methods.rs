@@ -65,7 +65,7 @@ pub struct MethodError {
 }
 
 impl MethodError {
-    fn invalid(message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Self {
             code: ErrorCode::InvalidRequest,
             message: message.into(),
@@ -73,7 +73,7 @@ impl MethodError {
         }
     }
 
-    fn unavailable(message: impl Into<String>, retry_after_ms: Option<u64>) -> Self {
+    pub(crate) fn unavailable(message: impl Into<String>, retry_after_ms: Option<u64>) -> Self {
         Self {
             code: ErrorCode::Unavailable,
             message: message.into(),
@@ -91,7 +91,7 @@ impl From<SendError> for MethodError {
     }
 }
 
-fn checked(
+pub(crate) fn checked(
     method: &str,
     params: Option<&Value>,
     props: &[params::Prop],
@@ -99,7 +99,11 @@ fn checked(
     check(method, params, props).map_err(MethodError::invalid)
 }
 
-fn key_of(engine: &Engine, raw: &str, agent: Option<&str>) -> Result<SessionKey, MethodError> {
+pub(crate) fn key_of(
+    engine: &Engine,
+    raw: &str,
+    agent: Option<&str>,
+) -> Result<SessionKey, MethodError> {
     let agent = agent.map(super::super::config::normalize_agent_id);
     let key = engine
         .session_key(raw, agent.as_deref())
@@ -116,7 +120,7 @@ fn key_of(engine: &Engine, raw: &str, agent: Option<&str>) -> Result<SessionKey,
     Ok(key)
 }
 
-fn storage(e: impl std::fmt::Display) -> MethodError {
+pub(crate) fn storage(e: impl std::fmt::Display) -> MethodError {
     MethodError::unavailable(e.to_string(), None)
 }
 
@@ -232,6 +236,7 @@ pub async fn sessions_list(engine: &Engine, params: Option<&Value>) -> Result<Va
                 .is_none_or(|m| now - s.updated_at <= m * 60_000)
         })
         .filter(|s| p.bool("activeOnly") != Some(true) || busy.contains(&s.key))
+        .filter(|_| !super::list_filters::matches_nothing(&p))
         .collect();
     let total = rows.len();
     let limit = p.int("limit").unwrap_or(100).max(1) as usize;
@@ -246,7 +251,10 @@ pub async fn sessions_list(engine: &Engine, params: Option<&Value>) -> Result<Va
         "hasMore": has_more, "owners": [],
         "defaults": payloads::defaults(&config, &default_agent),
         "sessions": rows.iter().map(|s| payloads::session_row(s, busy.contains(&s.key), &config)).collect::<Vec<_>>(),
-    }))
+    })).map(|mut v| {
+        super::list_filters::add_facets(&p, &mut v);
+        v
+    })
 }
 
 /// `sessions.reset {key}` → `{ok, key, entry}` (active runs are aborted first).

@@ -62,6 +62,10 @@ impl Params {
     pub fn bool(&self, name: &str) -> Option<bool> {
         self.0.get(name).and_then(Value::as_bool)
     }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
 }
 
 /// Checks `params` (absent = `{}`) against `props`; the error is the full
@@ -188,6 +192,22 @@ pub const SESSIONS_LIST: &[Prop] = &[
     opt("label", Ty::Any),
     opt("search", Ty::Any),
     opt("spawnedBy", Ty::Any),
+    // Filters and facets the official Control UI sends (see `list_filters`).
+    opt("includeActivitySummary", Ty::Bool),
+    opt("projectId", Ty::NonEmpty),
+    opt("workspaceDir", Ty::NonEmpty),
+    opt("group", Ty::Str),
+    opt("pinned", Ty::Bool),
+    opt("boardFace", Ty::Any),
+    opt("hasBoard", Ty::Bool),
+    opt("creatorId", Ty::NonEmpty),
+    opt("ownerId", Ty::NonEmpty),
+    opt("ownerFirst", Ty::Bool),
+    opt("involvingMe", Ty::Bool),
+    opt("profileRelation", Ty::Any),
+    opt("involvingProfileId", Ty::NonEmpty),
+    opt("includePeople", Ty::Bool),
+    opt("archived", Ty::Any),
 ];
 
 /// `sessions.reset`.
