@@ -7,5 +7,6 @@ pub fn install(builder: &mut GatewayBuilder) {
     crate::ws::methods::install(builder);
     let engine = crate::agents::install(builder);
     crate::system::install(builder, engine.clone());
+    crate::absent::install(builder);
     crate::channels::install(builder, engine);
 }

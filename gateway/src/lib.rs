@@ -4,6 +4,7 @@
 //! The binary is a thin wrapper around [`cli::run`], so other binaries (the operator's
 //! multi-call binary) can embed the gateway unchanged.
 
+pub mod absent;
 pub mod agents;
 pub mod channels;
 pub mod cli;
