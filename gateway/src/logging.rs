@@ -34,6 +34,7 @@ pub fn init(verbose: bool) {
         .event_format(ConsoleFormat)
         .finish()
         .with(filter)
+        .with(crate::logs::file::FileLayer::new())
         .try_init();
 }
 

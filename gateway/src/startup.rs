@@ -84,6 +84,8 @@ fn start(options: RunOptions, mut env: Environment, cwd: &Path) -> Result<ExitCo
         }
     }
 
+    crate::logs::file::configure(crate::logs::target(config.untyped.get("logging")));
+    tracing::info!(target: "gateway", "log file: {}", crate::logs::file::current_file().display());
     tracing::info!(target: "gateway", "resolving authentication…");
     let in_container = crate::net::bind::in_container(&env);
     let settings = Settings::resolve(&options.overrides, &env, &config, paths, in_container)?;

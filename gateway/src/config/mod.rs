@@ -12,9 +12,11 @@ mod document;
 mod env_subst;
 mod error;
 pub mod include;
+pub mod methods;
 pub mod paths;
 pub mod secret_input;
 pub mod sections;
+pub mod snapshot;
 mod source;
 
 use std::collections::BTreeMap;

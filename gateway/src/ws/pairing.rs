@@ -63,6 +63,11 @@ impl DeviceStore {
         f(devices)
     }
 
+    /// Every paired device, by id.
+    pub fn list(&self) -> Vec<PairedDevice> {
+        self.with(|d| d.values().cloned().collect())
+    }
+
     pub fn get(&self, device_id: &str) -> Option<PairedDevice> {
         self.with(|d| d.get(device_id).cloned())
     }
