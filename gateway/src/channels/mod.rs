@@ -21,6 +21,7 @@ mod methods;
 pub mod pairing;
 pub mod registry;
 pub mod route;
+pub mod send;
 pub mod status;
 pub mod telegram;
 pub mod token;
@@ -49,17 +50,30 @@ use status::{AccountStatus, ChannelKind};
 pub type Notifier =
     Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync>;
 
+/// Posts a text to a target (a chat, channel or user id of the channel) of one
+/// account (`send`, `message.action`); the result names where it went.
+pub type Deliverer = Arc<
+    dyn Fn(String, String) -> Pin<Box<dyn Future<Output = Result<send::Delivered, String>> + Send>>
+        + Send
+        + Sync,
+>;
+
 /// What the channels' methods share.
 pub struct Runtime {
     pub config: ChannelsConfig,
     pub registry: Registry,
     pub pairing: Arc<PairingStore>,
     notifiers: HashMap<(ChannelKind, String), Notifier>,
+    deliverers: HashMap<(ChannelKind, String), Deliverer>,
 }
 
 impl Runtime {
     pub fn notifier(&self, kind: ChannelKind, account: &str) -> Option<&Notifier> {
         self.notifiers.get(&(kind, account.to_owned()))
+    }
+
+    pub fn deliverer(&self, kind: ChannelKind, account: &str) -> Option<&Deliverer> {
+        self.deliverers.get(&(kind, account.to_owned()))
     }
 }
 
@@ -100,20 +114,23 @@ pub fn install(builder: &mut GatewayBuilder, engine: Option<Engine>) {
         pairing: pairing.clone(),
         runners: Vec::new(),
         notifiers: HashMap::new(),
+        deliverers: HashMap::new(),
     };
     if !skip {
         prepare_discord(&mut setup, &config);
         prepare_telegram(&mut setup, builder, &config);
     }
-    let (runners, notifiers) = (setup.runners, setup.notifiers);
+    let (runners, notifiers, deliverers) = (setup.runners, setup.notifiers, setup.deliverers);
     let changed = registry.changed.clone();
     let runtime = Arc::new(Runtime {
         config,
         registry,
         pairing,
         notifiers,
+        deliverers,
     });
     methods::register(builder, runtime.clone());
+    send::register(builder, runtime.clone());
     for (key, part) in [("channels", 0), ("channelOrder", 1), ("channelLabels", 2)] {
         let rt = runtime.clone();
         builder.health.add(key, move || match part {
@@ -183,6 +200,7 @@ struct Setup<'a> {
     pairing: Arc<PairingStore>,
     runners: Vec<StartRunner>,
     notifiers: HashMap<(ChannelKind, String), Notifier>,
+    deliverers: HashMap<(ChannelKind, String), Deliverer>,
 }
 
 impl Setup<'_> {
@@ -237,10 +255,13 @@ impl Setup<'_> {
         kind: ChannelKind,
         account_id: &str,
         notifier: Notifier,
+        deliverer: Deliverer,
         runner: StartRunner,
     ) {
         self.notifiers
             .insert((kind, account_id.to_owned()), notifier);
+        self.deliverers
+            .insert((kind, account_id.to_owned()), deliverer);
         self.runners.push(runner);
     }
 }
@@ -300,10 +321,12 @@ fn prepare_discord(setup: &mut Setup<'_>, config: &ChannelsConfig) {
             Arc::new(transport),
         ));
         let notifier = discord::notifier(bot.clone());
+        let deliverer = discord::deliverer(bot.clone());
         setup.add(
             ChannelKind::Discord,
             &account.id,
             notifier,
+            deliverer,
             Box::new(move |stop| Box::pin(discord::run(bot, token, source, target, stop))),
         );
     }
@@ -368,10 +391,12 @@ fn prepare_telegram(setup: &mut Setup<'_>, builder: &mut GatewayBuilder, config:
             builder.routes = routes.merge(telegram::webhook::route(bot.clone(), &w.path, secret));
         }
         let notifier = telegram::notifier(bot.clone());
+        let deliverer = telegram::deliverer(bot.clone());
         setup.add(
             ChannelKind::Telegram,
             &account.id,
             notifier,
+            deliverer,
             Box::new(move |stop| Box::pin(telegram::run(bot, token, source, api_url, stop))),
         );
     }

@@ -7,6 +7,15 @@ use super::frames::{MAX_BUFFERED_BYTES, MAX_PAYLOAD};
 use crate::state::Gateway;
 use crate::version::{BUILD_ID, COMPAT_VERSION, PROTOCOL_VERSION};
 
+/// The original's server capabilities this gateway really has; clients check them
+/// before relying on a behaviour (the CLI's `models list` needs the first).
+pub const CAPABILITIES: &[&str] = &[
+    // `models.list` serves the model catalog the config publishes.
+    "published-model-catalog",
+    // `chat.metadata` takes a `sessionKey` and answers for that session's agent.
+    "session-scoped-chat-metadata",
+];
+
 /// Builds `hello-ok` for an admitted connection.
 pub fn hello_ok(gateway: &Gateway, conn_id: &str, admission: &Admission) -> Value {
     let methods = gateway.methods.method_names();
@@ -48,7 +57,7 @@ pub fn hello_ok(gateway: &Gateway, conn_id: &str, admission: &Admission) -> Valu
             "controlUiBuildSource": crate::http::control_ui_build_source(gateway),
             "connId": conn_id,
         },
-        "features": { "methods": methods, "events": events },
+        "features": { "methods": methods, "events": events, "capabilities": CAPABILITIES },
         "snapshot": snapshot,
         "auth": auth,
         "policy": {

@@ -61,6 +61,49 @@ pub fn notifier(bot: Arc<DiscordBot>) -> super::Notifier {
     })
 }
 
+/// Posts a text for `send`: `channel:<id>` (or a bare id) to a channel,
+/// `user:<id>` as a direct message.
+pub fn deliverer(bot: Arc<DiscordBot>) -> super::Deliverer {
+    Arc::new(move |target: String, text: String| {
+        let bot = bot.clone();
+        Box::pin(async move {
+            let http = bot
+                .http
+                .get()
+                .ok_or("the Discord bot is not connected yet")?
+                .clone();
+            let target = target.trim_start_matches("discord:");
+            let parse = |id: &str| {
+                id.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    format!("\"{target}\" is not a Discord target (channel:<id> or user:<id>)")
+                })
+            };
+            let channel_id = match target.strip_prefix("user:") {
+                Some(user) => {
+                    serenity::model::id::UserId::new(parse(user)?)
+                        .create_dm_channel(&http)
+                        .await
+                        .map_err(|e| format!("cannot open a DM: {e}"))?
+                        .id
+                }
+                None => serenity::model::id::ChannelId::new(parse(
+                    target.trim_start_matches("channel:"),
+                )?),
+            };
+            let conversation = outbound::DiscordConversation {
+                http,
+                transport: bot.transport.clone(),
+                channel_id,
+            };
+            super::dispatch::Conversation::send(&conversation, &text).await?;
+            Ok(super::send::Delivered {
+                key: "channelId",
+                target: channel_id.to_string(),
+            })
+        })
+    })
+}
+
 /// Why an account stopped for good.
 enum Fatal {
     BadToken(String),

@@ -122,6 +122,33 @@ pub fn notifier(bot: Arc<TelegramBot>) -> super::Notifier {
     })
 }
 
+/// Posts a text to a chat (numeric id) for `send`.
+pub fn deliverer(bot: Arc<TelegramBot>) -> super::Deliverer {
+    Arc::new(move |target: String, text: String| {
+        let bot = bot.clone();
+        Box::pin(async move {
+            let live = bot.live().ok_or("the Telegram bot is not connected yet")?;
+            let chat: i64 = target
+                .trim_start_matches("telegram:")
+                .parse()
+                .map_err(|_| {
+                    format!("\"{target}\" is not a Telegram chat id (a number such as 123456789)")
+                })?;
+            let conversation = outbound::TelegramConversation {
+                api: live.api.clone(),
+                token: live.token.clone(),
+                chat_id: teloxide::types::ChatId(chat),
+                thread: None,
+            };
+            super::dispatch::Conversation::send(&conversation, &text).await?;
+            Ok(super::send::Delivered {
+                key: "chatId",
+                target: chat.to_string(),
+            })
+        })
+    })
+}
+
 /// `getMe` until it answers: `None` when the token is refused (blocked, logged
 /// once) or `stop` is cancelled.
 async fn identify(
