@@ -253,10 +253,16 @@ fn dispatch(gateway: &Arc<Gateway>, client: &Arc<ClientContext>, outbox: &Outbox
         .filter(|_| request.method != "connect");
     let required = method.map_or(Scope::Admin, |m| m.scope);
     if !client.scopes.allows(required) {
+        if method.is_none() {
+            // The original answers an unknown method with the admin-scope refusal;
+            // the log says what really happened.
+            tracing::info!(target: "ws", "unknown method {} from conn={} (answered missing scope: operator.admin, as the original does)", request.method, client.conn_id);
+        }
         outbox.respond_err(&request.id, &missing_scope(required));
         return;
     }
     let Some(method) = method.cloned() else {
+        tracing::info!(target: "ws", "unknown method {} from conn={}", request.method, client.conn_id);
         outbox.respond_err(
             &request.id,
             &ErrorShape::invalid_request(format!("unknown method: {}", request.method)),
