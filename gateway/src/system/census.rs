@@ -61,7 +61,7 @@ impl Census {
     pub fn status_sessions(&self) -> Value {
         let mut all: Vec<&SessionSummary> =
             self.per_agent.iter().flat_map(|a| &a.sessions).collect();
-        all.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+        all.sort_by_key(|s| std::cmp::Reverse(s.updated_at));
         let recent: Vec<SessionSummary> = all.into_iter().take(RECENT).cloned().collect();
         json!({
             "paths": self.per_agent.iter().map(|a| &a.path).collect::<Vec<_>>(),

@@ -230,11 +230,7 @@ pub async fn sessions_usage(engine: &Engine, params: Option<&Value>) -> Result<V
     let mut by_agent: BTreeMap<String, Totals> = BTreeMap::new();
     let mut daily: BTreeMap<Date, Totals> = BTreeMap::new();
     for r in &rows {
-        for (k, t) in [(&mut totals, r.totals)] {
-            k.input += t.input;
-            k.output += t.output;
-            k.priced_missing += t.priced_missing;
-        }
+        merge(&mut totals, r.totals);
         user += r.user;
         assistant += r.assistant;
         errors += r.errors;

@@ -174,8 +174,8 @@ mod tests {
             "sha256-{}",
             STANDARD.encode(Sha256::digest(b"globalThis.a = 1;"))
         );
-        assert_eq!(inline_script_hashes(PAGE), [expected.clone()]);
-        let policy = csp(&[expected.clone()]);
+        assert_eq!(inline_script_hashes(PAGE), std::slice::from_ref(&expected));
+        let policy = csp(std::slice::from_ref(&expected));
         assert!(
             policy.contains(&format!("script-src 'self' '{expected}'; ")),
             "{policy}"
