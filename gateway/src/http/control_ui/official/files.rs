@@ -123,8 +123,11 @@ pub fn encodings(accept_encoding: Option<&str>) -> Vec<&'static str> {
         }
     }
     offered.retain(|(_, q)| *q > 0.0);
-    // Stable sort keeps br before gzip at equal q.
-    offered.sort_by(|a, b| b.1.total_cmp(&a.1));
+    // Highest q first; at equal q brotli first (smaller), as the Node gateway picks.
+    offered.sort_by(|a, b| {
+        b.1.total_cmp(&a.1)
+            .then_with(|| (a.0 != "br").cmp(&(b.0 != "br")))
+    });
     let mut out: Vec<&'static str> = offered.into_iter().map(|(c, _)| c).collect();
     if !identity_refused {
         out.push("identity");
