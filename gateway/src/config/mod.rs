@@ -163,23 +163,7 @@ fn parse_file(
     include_roots: &[PathBuf],
     env: &Environment,
 ) -> Result<Config, ConfigError> {
-    let file = path.display().to_string();
-    let value = document::parse(text, &file)?;
-    let mut source = Source::root(&file, text);
-    let absolute = paths::absolute(path, &std::env::current_dir().unwrap_or_default());
-    let boundary = include::Boundary::new(&absolute, include_roots);
-    let mut value = include::resolve(value, &absolute, &mut source, &boundary)?;
-    env_subst::substitute(&mut value, env, &KeyPath::default()).map_err(|missing| {
-        let needle = format!("${{{}}}", missing.var);
-        let (file, position) = source
-            .locate(&missing.path)
-            .or_else(|| source.find_text(&needle))
-            .map_or((file.as_str(), None), |(file, at)| (file, Some(at)));
-        ConfigError::new(file, ConfigErrorKind::MissingEnvVar(missing.var))
-            .key(missing.path.to_string())
-            .at(position)
-    })?;
-    Config::from_value(value, &source)
+    snapshot::validate_text(text, path, include_roots, env)
 }
 
 fn section<T: DeserializeOwned>(

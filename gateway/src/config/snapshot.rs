@@ -27,6 +27,18 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    fn empty(path: &Path) -> Self {
+        Snapshot {
+            path: path.to_owned(),
+            raw: None,
+            parsed: None,
+            source: None,
+            resolved: None,
+            included: Vec::new(),
+            validation: Ok(None),
+        }
+    }
+
     pub fn exists(&self) -> bool {
         self.raw.is_some()
     }
@@ -34,15 +46,7 @@ impl Snapshot {
 
 /// Reads `path` and runs the validation pipeline, keeping every stage.
 pub fn read(path: &Path, include_roots: &[PathBuf], env: &Environment) -> Snapshot {
-    let mut snap = Snapshot {
-        path: path.to_owned(),
-        raw: None,
-        parsed: None,
-        source: None,
-        resolved: None,
-        included: Vec::new(),
-        validation: Ok(None),
-    };
+    let mut snap = Snapshot::empty(path);
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return snap,
@@ -66,16 +70,7 @@ pub fn validate_text(
     include_roots: &[PathBuf],
     env: &Environment,
 ) -> Result<Config, ConfigError> {
-    let mut scratch = Snapshot {
-        path: path.to_owned(),
-        raw: None,
-        parsed: None,
-        source: None,
-        resolved: None,
-        included: Vec::new(),
-        validation: Ok(None),
-    };
-    stages(&mut scratch, text, path, include_roots, env)
+    stages(&mut Snapshot::empty(path), text, path, include_roots, env)
 }
 
 fn stages(
@@ -95,8 +90,14 @@ fn stages(
     snap.source = Some(value.clone());
     snap.included = included_files(&source);
     env_subst::substitute(&mut value, env, &KeyPath::default()).map_err(|missing| {
-        ConfigError::new(&file, super::ConfigErrorKind::MissingEnvVar(missing.var))
+        let needle = format!("${{{}}}", missing.var);
+        let (file, position) = source
+            .locate(&missing.path)
+            .or_else(|| source.find_text(&needle))
+            .map_or((file.as_str(), None), |(file, at)| (file, Some(at)));
+        ConfigError::new(file, super::ConfigErrorKind::MissingEnvVar(missing.var))
             .key(missing.path.to_string())
+            .at(position)
     })?;
     snap.resolved = Some(value.clone());
     Config::from_value(value, &source)
